@@ -1,0 +1,1 @@
+"""The ``tradewind`` command line. Heavy imports happen inside commands, not at start-up."""

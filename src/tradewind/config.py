@@ -1,0 +1,102 @@
+"""Typed settings: defaults, then ``$TRADEWIND_HOME/tradewind.toml``, then the environment.
+
+Entry points build one :class:`Settings` with :func:`load_settings` and pass it down; nothing
+reads settings at import time. An environment variable ``TRADEWIND__SECTION__KEY`` (for
+example ``TRADEWIND__CORE__DAGS_FOLDER``) overrides ``[section] key`` of the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tradewind.errors import ConfigError
+
+ENV_PREFIX = "TRADEWIND__"
+
+
+def default_home(env: Mapping[str, str]) -> Path:
+    return Path(env.get("TRADEWIND_HOME") or Path.home() / "tradewind").expanduser()
+
+
+@dataclass(frozen=True)
+class CoreSettings:
+    #: Folder of DAG files; empty means ``$TRADEWIND_HOME/dags``.
+    dags_folder: str = ""
+    #: Seconds one DAG file may take to import before it becomes an import error.
+    dagbag_import_timeout: float = 30.0
+    #: Time zone of naive dates in DAG files.
+    default_timezone: str = "UTC"
+    #: Load the example pipelines shipped with Tradewind.
+    load_examples: bool = True
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    core: CoreSettings = field(default_factory=CoreSettings)
+
+    @property
+    def dags_folder(self) -> Path:
+        return Path(self.core.dags_folder).expanduser() if self.core.dags_folder else self.home / "dags"
+
+
+def _convert(section: str, key: str, raw: Any, kind: Any) -> Any:
+    name = f"[{section}] {key}"
+    try:
+        if kind in ("bool", bool):
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if kind in ("float", float):
+            return float(raw)
+        if kind in ("int", int):
+            return int(raw)
+        return str(raw)
+    except ValueError:
+        raise ConfigError(f"Setting {name} has the bad value {raw!r}; expected a {kind}.") from None
+
+
+def _section(cls: Any, section: str, values: Mapping[str, Any]) -> Any:
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ConfigError(
+            f"Unknown setting(s) in [{section}]: {', '.join(sorted(unknown))}. "
+            f"Known: {', '.join(sorted(known))}."
+        )
+    return cls(**{k: _convert(section, k, v, known[k].type) for k, v in values.items()})
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the defaults, the home folder's ``tradewind.toml`` and ``env``."""
+    env = os.environ if env is None else env
+    home = default_home(env)
+    raw: dict[str, dict[str, Any]] = {}
+    config_file = home / "tradewind.toml"
+    if config_file.is_file():
+        try:
+            raw = {k: dict(v) for k, v in tomllib.loads(config_file.read_text()).items()}
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{config_file} is not valid TOML: {error}") from None
+    for name, value in env.items():
+        if name.startswith(ENV_PREFIX) and name.count("__") == 2:
+            section, key = name[len(ENV_PREFIX) :].lower().split("__")
+            raw.setdefault(section, {})[key] = value
+    sections = {"core": CoreSettings}
+    unknown = set(raw) - set(sections)
+    if unknown:
+        raise ConfigError(f"Unknown settings section(s): {', '.join(sorted(unknown))}.")
+    return Settings(
+        home=home, **{name: _section(cls, name, raw.get(name, {})) for name, cls in sections.items()}
+    )

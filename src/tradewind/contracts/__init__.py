@@ -1,0 +1,1 @@
+"""Data-only models shared across processes: states, serialized DAGs, workloads, events."""

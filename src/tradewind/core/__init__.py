@@ -1,0 +1,1 @@
+"""Scheduling decisions. Reads DagSpecs and store records; never imports user code."""

@@ -1,0 +1,204 @@
+"""Deciding, for one DAG run, which task instances are ready, skipped or upstream-failed.
+
+``plan_run`` is a pure function of the run's DagSpec and task-instance records: it applies
+the transitions it decides to the records it is given and reports what changed, so the same
+code serves the in-memory store of ``dags test`` and the SQL store of the scheduler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tradewind.contracts.states import TERMINAL_TASK_STATES, TriggerRule
+from tradewind.contracts.states import TaskInstanceState as S
+from tradewind.core import transitions as tr
+from tradewind.core.mapping import resolve_length
+from tradewind.core.spec_index import SpecIndex
+from tradewind.core.trigger_rules import UpstreamCounts, Verdict, evaluate
+from tradewind.errors import MappingError
+from tradewind.storage.records import TaskInstanceRecord
+
+_EVALUATED = frozenset({None, S.UP_FOR_RETRY, S.UP_FOR_RESCHEDULE})
+_FAILED = frozenset({S.FAILED, S.UPSTREAM_FAILED})
+
+
+@dataclass
+class Plan:
+    """What one planning pass decided."""
+
+    ready: list[TaskInstanceRecord] = field(default_factory=list)
+    changed: list[TaskInstanceRecord] = field(default_factory=list)
+    created: list[TaskInstanceRecord] = field(default_factory=list)
+    removed: list[TaskInstanceRecord] = field(default_factory=list)
+    #: The earliest time a waiting retry or reschedule becomes due.
+    next_wakeup: datetime | None = None
+
+
+def new_task_instance(
+    index: SpecIndex, dag_id: str, run_id: str, task_id: str, map_index: int = -1
+) -> TaskInstanceRecord:
+    task = index.task(task_id)
+    return TaskInstanceRecord(
+        dag_id=dag_id,
+        run_id=run_id,
+        task_id=task_id,
+        map_index=map_index,
+        max_tries=task.retries,
+        priority=task.priority,
+        pool=task.pool,
+        pool_slots=task.pool_slots,
+        queue=task.queue,
+        operator=task.operator,
+    )
+
+
+class _RunView:
+    def __init__(self, index: SpecIndex, tis: Iterable[TaskInstanceRecord]) -> None:
+        self.index = index
+        self.by_task: dict[str, list[TaskInstanceRecord]] = {t: [] for t in index.order}
+        for ti in tis:
+            self.by_task.setdefault(ti.task_id, []).append(ti)
+        for items in self.by_task.values():
+            items.sort(key=lambda ti: ti.map_index)
+
+    def states(self, task_id: str, map_index: int, consumer: str) -> list[S | None]:
+        """States of ``task_id``'s instances that instance ``map_index`` of ``consumer`` sees."""
+        items = self.by_task.get(task_id, [])
+        group = self.index.task(consumer).mapped_group
+        if map_index >= 0 and group is not None and self.index.task(task_id).mapped_group == group:
+            # Inside one mapped task group, instance i depends on instance i only.
+            for ti in items:
+                if ti.map_index == map_index or ti.map_index == -1:
+                    return [ti.state]
+            return [S.REMOVED]
+        return [ti.state for ti in items]
+
+    def length_of(self, task_id: str, key: str) -> int | None:
+        items = self.by_task.get(task_id, [])
+        if not items or any(ti.state not in TERMINAL_TASK_STATES for ti in items):
+            return None
+        if self.index.task(task_id).is_mapped:
+            return sum(1 for ti in items if ti.state is not S.REMOVED and ti.map_index >= 0)
+        ti = items[0]
+        if ti.state is not S.SUCCESS:
+            return None
+        if key not in ti.xcom_lengths:
+            raise MappingError(
+                f"Task {task_id!r} returned no list or dict under XCom key {key!r}, so there "
+                "is nothing to map over. Return a list (or dict) from it."
+            )
+        return ti.xcom_lengths[key]
+
+
+def _verdict(view: _RunView, ti: TaskInstanceRecord) -> Verdict:
+    task = view.index.task(ti.task_id)
+    rule = TriggerRule(task.trigger_rule)
+    if not task.is_teardown:
+        setup_states = [
+            state
+            for setup in view.index.ancestor_setups[task.task_id]
+            for state in view.states(setup, ti.map_index, task.task_id)
+        ]
+        if any(state in _FAILED for state in setup_states):
+            return Verdict.UPSTREAM_FAILED
+        if any(state is S.SKIPPED for state in setup_states):
+            return Verdict.SKIP
+    states = [
+        state for up in task.upstream for state in view.states(up, ti.map_index, task.task_id)
+    ]
+    setup_states = []
+    if task.is_teardown:
+        setup_states = [
+            state
+            for up in task.upstream
+            if view.index.task(up).is_setup
+            for state in view.states(up, ti.map_index, task.task_id)
+        ]
+    return evaluate(rule, UpstreamCounts.tally(states, setup_states))
+
+
+def _expand(view: _RunView, placeholder: TaskInstanceRecord, plan: Plan, now: datetime) -> None:
+    """Replace a mapped task's placeholder by one instance per item, once the count is known."""
+    length_spec = view.index.map_length_spec(placeholder.task_id)
+    assert length_spec is not None
+    try:
+        length = resolve_length(length_spec, view.length_of)
+    except MappingError as error:
+        placeholder.error = str(error)
+        tr.MARK_UPSTREAM_FAILED.apply(placeholder, now)
+        plan.changed.append(placeholder)
+        return
+    if length is None:
+        return
+    if length == 0:
+        tr.SKIP.apply(placeholder, now)
+        plan.changed.append(placeholder)
+        return
+    items = view.by_task[placeholder.task_id]
+    items.remove(placeholder)
+    plan.removed.append(placeholder)
+    for map_index in range(length):
+        ti = new_task_instance(
+            view.index, placeholder.dag_id, placeholder.run_id, placeholder.task_id, map_index
+        )
+        items.append(ti)
+        plan.created.append(ti)
+
+
+def plan_run(
+    index: SpecIndex,
+    tis: Iterable[TaskInstanceRecord],
+    *,
+    now: datetime,
+    candidates: Iterable[str] | None = None,
+) -> Plan:
+    """Decide the next steps of one run. ``candidates`` limits which tasks are looked at."""
+    view = _RunView(index, tis)
+    plan = Plan()
+    wanted = set(candidates) if candidates is not None else None
+    for task_id in index.order:
+        if wanted is not None and task_id not in wanted:
+            continue
+        items = view.by_task[task_id]
+        # Tasks of a mapped group expand as soon as the group's count is known; each
+        # instance then waits for its own upstream instances.
+        if (
+            len(items) == 1
+            and items[0].map_index == -1
+            and items[0].state is None
+            and index.map_length_spec(task_id) is not None
+            and (index.task(task_id).map_length is None or _verdict(view, items[0]) is Verdict.RUN)
+        ):
+            _expand(view, items[0], plan, now)
+            items = view.by_task[task_id]
+            if wanted is not None and (items[0].map_index != -1 or items[0].state is not None):
+                wanted.update(index.task(task_id).downstream)
+        for ti in list(items):
+            if ti.state not in _EVALUATED:
+                continue
+            if ti.map_index == -1 and index.map_length_spec(task_id) is not None:
+                verdict = _verdict(view, ti)
+                if verdict in (Verdict.RUN, Verdict.WAIT):
+                    continue
+            else:
+                verdict = _verdict(view, ti)
+            if verdict is not Verdict.WAIT and wanted is not None:
+                wanted.update(index.task(task_id).downstream)
+            if verdict is Verdict.RUN:
+                if ti.next_attempt_at is not None and ti.next_attempt_at > now:
+                    if plan.next_wakeup is None or ti.next_attempt_at < plan.next_wakeup:
+                        plan.next_wakeup = ti.next_attempt_at
+                    continue
+                tr.SCHEDULE.apply(ti, now)
+                plan.ready.append(ti)
+                plan.changed.append(ti)
+            elif verdict is Verdict.SKIP:
+                tr.SKIP.apply(ti, now)
+                plan.changed.append(ti)
+            elif verdict is Verdict.UPSTREAM_FAILED:
+                tr.MARK_UPSTREAM_FAILED.apply(ti, now)
+                plan.changed.append(ti)
+    plan.ready.sort(key=lambda ti: (-ti.priority, ti.map_index))
+    return plan

@@ -1,0 +1,83 @@
+"""Facts derived once from a DagSpec that the planner asks for on every pass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from tradewind.contracts.dagspec import DagSpec, TaskSpec
+
+
+@dataclass(frozen=True, slots=True)
+class SpecIndex:
+    spec: DagSpec
+    #: Task ids, each after all of its upstream tasks.
+    order: tuple[str, ...]
+    #: Setup tasks among each task's ancestors.
+    ancestor_setups: dict[str, frozenset[str]]
+    #: The tasks whose states decide the run's state (teardowns aside, see run_state).
+    run_state_tasks: frozenset[str]
+
+    def task(self, task_id: str) -> TaskSpec:
+        return self.spec.tasks[task_id]
+
+    def map_length_spec(self, task_id: str) -> dict[str, object] | None:
+        task = self.spec.tasks[task_id]
+        if task.map_length is not None:
+            return task.map_length
+        if task.mapped_group is not None:
+            return self.spec.task_groups[task.mapped_group].map_length
+        return None
+
+
+def _order(spec: DagSpec) -> tuple[str, ...]:
+    indegree = {tid: len(t.upstream) for tid, t in spec.tasks.items()}
+    ready = [tid for tid, n in indegree.items() if n == 0]
+    order: list[str] = []
+    while ready:
+        task_id = ready.pop(0)
+        order.append(task_id)
+        for down in spec.tasks[task_id].downstream:
+            indegree[down] -= 1
+            if indegree[down] == 0:
+                ready.append(down)
+    return tuple(order)
+
+
+def _run_state_tasks(spec: DagSpec) -> frozenset[str]:
+    """Airflow's rule: leaves decide, where a teardown leaf is looked through to its work."""
+
+    def counts(task: TaskSpec) -> bool:
+        return not task.is_teardown or task.on_failure_fail_dagrun
+
+    found = set()
+    for task in spec.tasks.values():
+        if not counts(task):
+            continue
+        downstream = [spec.tasks[d] for d in task.downstream]
+        if all(not counts(d) for d in downstream):
+            found.add(task.task_id)
+    if not found:  # a DAG made only of teardowns
+        found = {t.task_id for t in spec.tasks.values() if not t.downstream}
+    return frozenset(found)
+
+
+@lru_cache(maxsize=256)
+def index_spec(spec: DagSpec) -> SpecIndex:
+    order = _order(spec)
+    ancestor_setups: dict[str, frozenset[str]] = {}
+    ancestors: dict[str, frozenset[str]] = {}
+    for task_id in order:
+        task = spec.tasks[task_id]
+        reach: set[str] = set()
+        for up in task.upstream:
+            reach.add(up)
+            reach |= ancestors[up]
+        ancestors[task_id] = frozenset(reach)
+        ancestor_setups[task_id] = frozenset(t for t in reach if spec.tasks[t].is_setup)
+    return SpecIndex(
+        spec=spec,
+        order=order,
+        ancestor_setups=ancestor_setups,
+        run_state_tasks=_run_state_tasks(spec),
+    )

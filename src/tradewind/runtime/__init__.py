@@ -1,0 +1,1 @@
+"""The only package that imports user code: loading DAG files and running tasks."""
