@@ -4,13 +4,15 @@ Shows:
 
 * ``@dag`` / ``@task`` with results passed between tasks (dicts, NumPy arrays);
 * a data quality gate (``validate``) that fails the run with a clear message;
-* a hyperparameter sweep as dynamic task mapping: ``train.partial(...).expand(...)`` makes one
-  task instance per configuration, and ``pick_best`` receives all their results;
+* a hyperparameter sweep as dynamic task mapping: ``train.expand_kwargs([...])`` makes one
+  task instance per configuration (each also gets the feature splits, an upstream result),
+  and ``pick_best`` receives all their results;
 * models stored as files (under ``$TRADEWIND_HOME/artifacts``, or the temp folder), with only
   their paths travelling between tasks;
 * ``@task.branch`` choosing ``deploy`` or ``alert``, and a ``report`` that runs after either
   (trigger rule ``none_failed_min_one_success``);
-* Params the trigger form can set: the accuracy gate and the test split size.
+* Params the trigger form can set: the accuracy gate, the test split size, and a switch that
+  corrupts the data to show the validation gate at work.
 
 The data is scikit-learn's bundled breast cancer dataset, so nothing is downloaded. sklearn and
 NumPy are imported inside the tasks: parsing this file stays fast.
@@ -21,6 +23,7 @@ Run it::
     tradewind dags test examples/ml_training.py ml_training --conf '{"min_accuracy": 0.9999}'
 
 The second run sets an impossible gate, so the branch goes to ``alert`` instead of ``deploy``.
+With ``--conf '{"inject_missing": 5}'`` the data has holes and ``validate`` fails the run.
 """
 
 from __future__ import annotations
@@ -77,19 +80,31 @@ def artifact_dir(run_id: str) -> Path:
             maximum=0.5,
             description="Share of rows held out for the final evaluation.",
         ),
+        "inject_missing": Param(
+            0,
+            type="integer",
+            minimum=0,
+            maximum=100,
+            description="Demo: blank out this many feature values to see validation stop the run.",
+        ),
     },
 )
 def ml_training() -> None:
-    @task
-    def extract() -> dict[str, Any]:
+    @task(show_return_value_in_logs=False)  # arrays: too long for the log
+    def extract(params: dict[str, Any]) -> dict[str, Any]:
         """Load the dataset bundled with scikit-learn (no network)."""
+        import numpy as np
         from sklearn.datasets import load_breast_cancer
 
         data = load_breast_cancer()
-        print(f"Loaded {data.data.shape[0]} rows x {data.data.shape[1]} features")
-        return {"X": data.data, "y": data.target, "feature_names": list(data.feature_names)}
+        X = data.data
+        if params["inject_missing"]:
+            rows = np.random.default_rng(0).choice(len(X), params["inject_missing"], replace=False)
+            X[rows, 0] = np.nan
+        print(f"Loaded {X.shape[0]} rows x {X.shape[1]} features")
+        return {"X": X, "y": data.target, "feature_names": list(data.feature_names)}
 
-    @task
+    @task(show_return_value_in_logs=False)  # arrays: too long for the log
     def validate(dataset: dict[str, Any]) -> dict[str, Any]:
         """Fail the run early, and say why, when the data is not fit to train on."""
         import numpy as np
@@ -109,7 +124,7 @@ def ml_training() -> None:
         print(f"Validated {len(X)} rows, classes {np.bincount(y).tolist()}, no missing values")
         return dataset
 
-    @task
+    @task(show_return_value_in_logs=False)  # arrays: too long for the log
     def features(dataset: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
         """Split into train / validation / test and standardize with train statistics only."""
         from sklearn.model_selection import train_test_split
@@ -133,7 +148,7 @@ def ml_training() -> None:
             "y_test": y_test,
         }
 
-    @task
+    @task(multiple_outputs=False)  # one result dict per instance, collected by pick_best
     def train(splits: dict[str, Any], config: dict[str, Any], run_id: str) -> dict[str, Any]:
         """Fit one configuration of the sweep; store the model and return its metrics."""
         import pickle
@@ -149,7 +164,7 @@ def ml_training() -> None:
             model = RandomForestClassifier(random_state=0, n_jobs=1, **options)
         model.fit(splits["X_train"], splits["y_train"])
         accuracy = float(accuracy_score(splits["y_valid"], model.predict(splits["X_valid"])))
-        name = "-".join(f"{k}={v}" for k, v in config.items())
+        name = "_".join(f"{k}-{v}" for k, v in config.items())
         path = artifact_dir(run_id) / f"{name}.pkl"
         path.write_bytes(pickle.dumps(model))
         print(f"{name}: validation accuracy {accuracy:.4f}")
@@ -198,7 +213,9 @@ def ml_training() -> None:
 
         target = artifact_dir(run_id).parent / "champion.pkl"
         shutil.copyfile(evaluation["model_path"], target)
-        print(f"Deployed {evaluation['config']} (accuracy {evaluation['accuracy']:.4f}) to {target}")
+        print(
+            f"Deployed {evaluation['config']} (accuracy {evaluation['accuracy']:.4f}) to {target}"
+        )
         return str(target)
 
     @task
@@ -217,7 +234,7 @@ def ml_training() -> None:
         print(f"Run finished: champion {evaluation['config']}, test f1 {evaluation['f1']:.4f}")
 
     splits = features(validate(extract()))
-    results = train.partial(splits=splits).expand(config=CONFIGS)
+    results = train.expand_kwargs([{"splits": splits, "config": c} for c in CONFIGS])
     evaluation = evaluate(pick_best(results), splits)
     deployed, alerted = deploy(evaluation), alert(evaluation)
     gate(evaluation) >> [deployed, alerted] >> report(evaluation)

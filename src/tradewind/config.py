@@ -2,7 +2,8 @@
 
 Entry points build one :class:`Settings` with :func:`load_settings` and pass it down; nothing
 reads settings at import time. An environment variable ``TRADEWIND__SECTION__KEY`` (for
-example ``TRADEWIND__CORE__DAGS_FOLDER``) overrides ``[section] key`` of the file.
+example ``TRADEWIND__CORE__DAGS_FOLDER``) overrides ``[section] key`` of the file;
+``TRADEWIND_DATABASE_URL`` overrides ``[database] url``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from tradewind.errors import ConfigError
 
 ENV_PREFIX = "TRADEWIND__"
+DATABASE_URL_ENV = "TRADEWIND_DATABASE_URL"
 
 
 def default_home(env: Mapping[str, str]) -> Path:
@@ -37,13 +39,36 @@ class CoreSettings:
 
 
 @dataclass(frozen=True)
+class DatabaseSettings:
+    #: SQLAlchemy URL of the metadata database; empty means ``sqlite:///$TRADEWIND_HOME/tradewind.db``.
+    url: str = ""
+    #: Connections kept open per process (PostgreSQL).
+    pool_size: int = 5
+    #: Connections opened past ``pool_size`` under load (PostgreSQL).
+    max_overflow: int = 10
+    #: Seconds after which a pooled connection is replaced (PostgreSQL).
+    pool_recycle: int = 1800
+    #: Seconds a SQLite writer waits for the database lock before failing.
+    sqlite_busy_timeout: float = 30.0
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path
     core: CoreSettings = field(default_factory=CoreSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite:///{self.home / 'tradewind.db'}"
 
     @property
     def dags_folder(self) -> Path:
-        return Path(self.core.dags_folder).expanduser() if self.core.dags_folder else self.home / "dags"
+        return (
+            Path(self.core.dags_folder).expanduser()
+            if self.core.dags_folder
+            else self.home / "dags"
+        )
 
 
 def _convert(section: str, key: str, raw: Any, kind: Any) -> Any:
@@ -93,10 +118,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         if name.startswith(ENV_PREFIX) and name.count("__") == 2:
             section, key = name[len(ENV_PREFIX) :].lower().split("__")
             raw.setdefault(section, {})[key] = value
-    sections = {"core": CoreSettings}
+    if env.get(DATABASE_URL_ENV):
+        raw.setdefault("database", {})["url"] = env[DATABASE_URL_ENV]
+    sections = {"core": CoreSettings, "database": DatabaseSettings}
     unknown = set(raw) - set(sections)
     if unknown:
         raise ConfigError(f"Unknown settings section(s): {', '.join(sorted(unknown))}.")
     return Settings(
-        home=home, **{name: _section(cls, name, raw.get(name, {})) for name, cls in sections.items()}
+        home=home,
+        **{name: _section(cls, name, raw.get(name, {})) for name, cls in sections.items()},
     )

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from tradewind.contracts.runs import DagRunType
-from tradewind.contracts.states import TERMINAL_RUN_STATES, DagRunState
+from tradewind.contracts.states import TERMINAL_RUN_STATES, TERMINAL_TASK_STATES, DagRunState
 from tradewind.contracts.states import TaskInstanceState as S
 from tradewind.core.dagrun import DagRunDriver
 from tradewind.core.execution_service import StoreExecutionService
@@ -139,7 +139,11 @@ def run_dag_test(
         if logging.getLogger().level > logging.INFO or logging.getLogger().level == 0:
             logging.getLogger().setLevel(logging.INFO)
     try:
-        _drive(driver, executor, clock)
+        if console is not None and console.is_terminal:
+            with console.status("starting…", spinner="dots") as status:
+                _drive(driver, executor, clock, progress=_status_updater(driver, status))
+        else:
+            _drive(driver, executor, clock)
     finally:
         if handler is not None:
             logging.getLogger().removeHandler(handler)
@@ -164,7 +168,23 @@ def spec_order(driver: DagRunDriver, task_id: str) -> int:
     return driver.index.order.index(task_id)
 
 
-def _drive(driver: DagRunDriver, executor: InlineExecutor, clock: Callable[[], datetime]) -> None:
+def _status_updater(driver: DagRunDriver, status: Any) -> Callable[[str], None]:
+    """A live line: how many task instances are done, and which one runs now."""
+
+    def update(running: str) -> None:
+        tis = driver.task_instances()
+        done = sum(1 for ti in tis if ti.state in TERMINAL_TASK_STATES)
+        status.update(f"{done}/{len(tis)} task instances done · running {running}")
+
+    return update
+
+
+def _drive(
+    driver: DagRunDriver,
+    executor: InlineExecutor,
+    clock: Callable[[], datetime],
+    progress: Callable[[str], None] | None = None,
+) -> None:
     driver.start(clock())
     candidates: set[str] | None = None
     while True:
@@ -186,6 +206,8 @@ def _drive(driver: DagRunDriver, executor: InlineExecutor, clock: Callable[[], d
                 continue
             workload = driver.workload(ti, clock())
             driver.mark_running(workload.key, clock())
+            if progress is not None:
+                progress(task_label(ti.task_id, ti.map_index))
             executor.submit(workload)
             for event in executor.events():
                 candidates |= driver.apply_event(event, clock())

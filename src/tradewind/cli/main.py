@@ -29,11 +29,17 @@ def tasks() -> None:
     """Inspect and run single tasks."""
 
 
+@cli.group()
+def db() -> None:
+    """Create, upgrade and check the metadata database."""
+
+
 def _register_commands() -> None:
-    from tradewind.cli import dag_commands, task_commands
+    from tradewind.cli import dag_commands, db_commands, task_commands
 
     dag_commands.register(dags)
     task_commands.register(tasks)
+    db_commands.register(db)
 
 
 def main(argv: list[str] | None = None) -> None:

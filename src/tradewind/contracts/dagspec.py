@@ -6,6 +6,7 @@ The scheduler reads only these specs, never user code. ``DagSpec.to_dict()`` and
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field, fields
@@ -67,7 +68,7 @@ class TaskGroupSpec:
     children: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class DagSpec:
     dag_id: str
     fileloc: str
@@ -102,7 +103,7 @@ class DagSpec:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), default=str)
 
-    @property
+    @functools.cached_property
     def version_hash(self) -> str:
         return hashlib.sha256(self.to_json().encode()).hexdigest()[:32]
 

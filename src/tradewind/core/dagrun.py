@@ -14,7 +14,7 @@ from typing import Any
 from tradewind.contracts.dagspec import DagSpec, TaskSpec
 from tradewind.contracts.events import TaskEvent
 from tradewind.contracts.runs import DagRunInfo, DagRunType, TaskInstanceKey
-from tradewind.contracts.states import TERMINAL_RUN_STATES, DagRunState
+from tradewind.contracts.states import TERMINAL_RUN_STATES, TERMINAL_TASK_STATES, DagRunState
 from tradewind.contracts.states import TaskInstanceState as S
 from tradewind.contracts.workloads import ExecuteTask
 from tradewind.core import transitions as tr
@@ -223,6 +223,40 @@ class DagRunDriver:
                 found.add(current)
                 pending.extend(self.index.task(current).downstream)
         return found
+
+    def reset_orphan(self, ti: TaskInstanceRecord, now: datetime) -> None:
+        """Plan a try again whose scheduler stopped while it was queued or running."""
+        error = "The scheduler that ran this try stopped; the task runs again."
+        if ti.state is S.RUNNING:
+            self.store.add_try(
+                TaskTryRecord(
+                    dag_id=ti.dag_id,
+                    run_id=ti.run_id,
+                    task_id=ti.task_id,
+                    map_index=ti.map_index,
+                    try_number=ti.try_number,
+                    state=S.FAILED,
+                    start_date=ti.start_date,
+                    end_date=now,
+                    error=error,
+                    hostname=ti.hostname,
+                )
+            )
+        else:
+            ti.try_number -= 1  # it never started: the next schedule reuses the try number
+        tr.RESET_ORPHAN.apply(ti, now)
+        self.store.save_task_instances([ti])
+
+    def time_out(self, now: datetime) -> None:
+        """Fail the run for exceeding dagrun_timeout; its unfinished tasks are skipped."""
+        unfinished = [ti for ti in self.task_instances() if ti.state not in TERMINAL_TASK_STATES]
+        for ti in unfinished:
+            tr.MARK_SKIPPED.apply(ti, now)
+        self.store.save_task_instances(unfinished)
+        self.run.state = DagRunState.FAILED
+        self.run.end_date = now
+        self.run.reason = f"dagrun_timeout of {self.spec.dagrun_timeout:g} s exceeded"
+        self.store.save_dag_run(self.run)
 
     # -- the run's state --------------------------------------------------------------------------
 

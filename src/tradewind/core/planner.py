@@ -14,7 +14,7 @@ from datetime import datetime
 from tradewind.contracts.states import TERMINAL_TASK_STATES, TriggerRule
 from tradewind.contracts.states import TaskInstanceState as S
 from tradewind.core import transitions as tr
-from tradewind.core.mapping import resolve_length
+from tradewind.core.mapping import referenced_tasks, resolve_length
 from tradewind.core.spec_index import SpecIndex
 from tradewind.core.trigger_rules import UpstreamCounts, Verdict, evaluate
 from tradewind.errors import MappingError
@@ -22,6 +22,7 @@ from tradewind.storage.records import TaskInstanceRecord
 
 _EVALUATED = frozenset({None, S.UP_FOR_RETRY, S.UP_FOR_RESCHEDULE})
 _FAILED = frozenset({S.FAILED, S.UPSTREAM_FAILED})
+_SETUP_MET = frozenset({S.SUCCESS, S.REMOVED})
 
 
 @dataclass
@@ -80,7 +81,9 @@ class _RunView:
         if not items or any(ti.state not in TERMINAL_TASK_STATES for ti in items):
             return None
         if self.index.task(task_id).is_mapped:
-            return sum(1 for ti in items if ti.state is not S.REMOVED and ti.map_index >= 0)
+            # Mapping over a mapped task's results: one item per instance that pushed a result
+            # (Airflow counts the instances' return values; failed or skipped ones push none).
+            return sum(1 for ti in items if ti.state is S.SUCCESS and ti.map_index >= 0)
         ti = items[0]
         if ti.state is not S.SUCCESS:
             return None
@@ -93,30 +96,47 @@ class _RunView:
 
 
 def _verdict(view: _RunView, ti: TaskInstanceRecord) -> Verdict:
+    """The task instance's trigger rule over its direct upstream, within its setups' scope.
+
+    As in Airflow, ``always`` runs at once; otherwise the setups that guard the task without
+    being its direct upstream (see ``SpecIndex.indirect_setups``) must succeed first: one that
+    failed makes the task upstream-failed, one that skipped skips it.
+    """
     task = view.index.task(ti.task_id)
     rule = TriggerRule(task.trigger_rule)
-    if not task.is_teardown:
-        setup_states = [
-            state
-            for setup in view.index.ancestor_setups[task.task_id]
-            for state in view.states(setup, ti.map_index, task.task_id)
-        ]
-        if any(state in _FAILED for state in setup_states):
-            return Verdict.UPSTREAM_FAILED
-        if any(state is S.SKIPPED for state in setup_states):
-            return Verdict.SKIP
+    if rule is TriggerRule.ALWAYS:
+        return Verdict.RUN
+    guard_states = [
+        state
+        for setup in view.index.indirect_setups[task.task_id]
+        for state in view.states(setup, ti.map_index, task.task_id)
+    ]
+    if any(state in _FAILED for state in guard_states):
+        return Verdict.UPSTREAM_FAILED
+    if any(state is S.SKIPPED for state in guard_states):
+        return Verdict.SKIP
     states = [
         state for up in task.upstream for state in view.states(up, ti.map_index, task.task_id)
     ]
-    setup_states = []
-    if task.is_teardown:
-        setup_states = [
-            state
-            for up in task.upstream
-            if view.index.task(up).is_setup
-            for state in view.states(up, ti.map_index, task.task_id)
-        ]
-    return evaluate(rule, UpstreamCounts.tally(states, setup_states))
+    setup_states = [
+        state
+        for up in task.upstream
+        if view.index.task(up).is_setup
+        for state in view.states(up, ti.map_index, task.task_id)
+    ]
+    verdict = evaluate(rule, UpstreamCounts.tally(states, setup_states))
+    if verdict is Verdict.RUN and any(s not in _SETUP_MET for s in guard_states):
+        return Verdict.WAIT
+    return verdict
+
+
+def _producers_finished(view: _RunView, length_spec: dict[str, object]) -> bool:
+    """Whether every task whose result the length expression reads has finished."""
+    return all(
+        bool(view.by_task.get(task_id))
+        and all(ti.state in TERMINAL_TASK_STATES for ti in view.by_task[task_id])
+        for task_id in referenced_tasks(length_spec)
+    )
 
 
 def _expand(view: _RunView, placeholder: TaskInstanceRecord, plan: Plan, now: datetime) -> None:
@@ -131,6 +151,16 @@ def _expand(view: _RunView, placeholder: TaskInstanceRecord, plan: Plan, now: da
         plan.changed.append(placeholder)
         return
     if length is None:
+        if _verdict(view, placeholder) is Verdict.RUN and _producers_finished(view, length_spec):
+            # The task may run, yet a result it maps over will never exist (its producer
+            # finished without pushing one): upstream_failed, as in Airflow, not a deadlock.
+            missing = ", ".join(sorted(referenced_tasks(length_spec)))
+            placeholder.error = (
+                f"Cannot expand {placeholder.task_id!r}: the result it maps over was never "
+                f"pushed by {missing}."
+            )
+            tr.MARK_UPSTREAM_FAILED.apply(placeholder, now)
+            plan.changed.append(placeholder)
         return
     if length == 0:
         tr.SKIP.apply(placeholder, now)

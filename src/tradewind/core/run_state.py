@@ -38,8 +38,11 @@ def judge_run(index: SpecIndex, tis: Iterable[TaskInstanceRecord]) -> RunVerdict
             return RunVerdict(DagRunState.RUNNING)
         return RunVerdict(DagRunState.RUNNING, "waiting for upstream tasks")
     deciders = [ti for ti in items if ti.task_id in index.run_state_tasks]
-    failed = sorted({ti.task_id for ti in deciders if ti.state in FAILED_TASK_STATES})
-    if failed:
+    if any(ti.state in FAILED_TASK_STATES for ti in deciders):
+        # Name the tasks that failed themselves, not the leaves that failed because of them.
+        failed = sorted({ti.task_id for ti in items if ti.state is S.FAILED}) or sorted(
+            {ti.task_id for ti in deciders if ti.state in FAILED_TASK_STATES}
+        )
         return RunVerdict(DagRunState.FAILED, f"task(s) failed: {', '.join(failed)}")
     return RunVerdict(DagRunState.SUCCESS)
 

@@ -13,8 +13,10 @@ class SpecIndex:
     spec: DagSpec
     #: Task ids, each after all of its upstream tasks.
     order: tuple[str, ...]
-    #: Setup tasks among each task's ancestors.
-    ancestor_setups: dict[str, frozenset[str]]
+    #: Per task, the setups that guard it without being its direct upstream (Airflow's
+    #: "relevant indirect setups"): ancestor setups with no teardown, or with a teardown
+    #: downstream of the task.
+    indirect_setups: dict[str, frozenset[str]]
     #: The tasks whose states decide the run's state (teardowns aside, see run_state).
     run_state_tasks: frozenset[str]
 
@@ -62,22 +64,45 @@ def _run_state_tasks(spec: DagSpec) -> frozenset[str]:
     return frozenset(found)
 
 
+def _closures(spec: DagSpec, order: tuple[str, ...]) -> tuple[dict[str, set[str]], ...]:
+    """Every task's ancestors and descendants."""
+    ancestors: dict[str, set[str]] = {}
+    for task_id in order:
+        ancestors[task_id] = set()
+        for up in spec.tasks[task_id].upstream:
+            ancestors[task_id] |= {up, *ancestors[up]}
+    descendants: dict[str, set[str]] = {}
+    for task_id in reversed(order):
+        descendants[task_id] = set()
+        for down in spec.tasks[task_id].downstream:
+            descendants[task_id] |= {down, *descendants[down]}
+    return ancestors, descendants
+
+
+def _indirect_setups(
+    spec: DagSpec, task_id: str, ancestors: set[str], descendants: set[str]
+) -> frozenset[str]:
+    task = spec.tasks[task_id]
+    if task.is_teardown:  # a teardown's setups are its direct upstream tasks
+        return frozenset()
+    found = set()
+    for setup_id in ancestors - set(task.upstream):
+        setup = spec.tasks[setup_id]
+        if not setup.is_setup:
+            continue
+        teardowns = {d for d in setup.downstream if spec.tasks[d].is_teardown}
+        if not teardowns or teardowns & descendants:
+            found.add(setup_id)
+    return frozenset(found)
+
+
 @lru_cache(maxsize=256)
 def index_spec(spec: DagSpec) -> SpecIndex:
     order = _order(spec)
-    ancestor_setups: dict[str, frozenset[str]] = {}
-    ancestors: dict[str, frozenset[str]] = {}
-    for task_id in order:
-        task = spec.tasks[task_id]
-        reach: set[str] = set()
-        for up in task.upstream:
-            reach.add(up)
-            reach |= ancestors[up]
-        ancestors[task_id] = frozenset(reach)
-        ancestor_setups[task_id] = frozenset(t for t in reach if spec.tasks[t].is_setup)
+    ancestors, descendants = _closures(spec, order)
     return SpecIndex(
         spec=spec,
         order=order,
-        ancestor_setups=ancestor_setups,
+        indirect_setups={t: _indirect_setups(spec, t, ancestors[t], descendants[t]) for t in order},
         run_state_tasks=_run_state_tasks(spec),
     )

@@ -95,6 +95,10 @@ MARK_UPSTREAM_FAILED = Transition(
 )
 REMOVE = Transition("remove", _ANY - TERMINAL_TASK_STATES, S.REMOVED, _noop)
 CLEAR = Transition("clear", _ANY, None, _on_clear)
+#: A try that was queued or running under a scheduler that is gone: plan it again.
+RESET_ORPHAN = Transition(
+    "reset orphaned", frozenset({S.QUEUED, S.RUNNING, S.DEFERRED}), None, _on_clear
+)
 MARK_SUCCESS = Transition("mark success", _ANY, S.SUCCESS, _on_end)
 MARK_FAILED = Transition("mark failed", _ANY, S.FAILED, _on_end)
 MARK_SKIPPED = Transition("mark skipped", _ANY, S.SKIPPED, _on_end)

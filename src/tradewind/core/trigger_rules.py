@@ -104,9 +104,13 @@ def evaluate(rule: TR, c: UpstreamCounts) -> Verdict:
     if rule is TR.ALL_DONE:
         return Verdict.RUN if all_done else Verdict.WAIT
     if rule is TR.ALL_DONE_MIN_ONE_SUCCESS:
+        # Airflow: a skipped upstream does not count as done for this rule and skips the
+        # task at once; every upstream done without a success makes it upstream_failed.
+        if c.skipped:
+            return Verdict.SKIP
         if not all_done:
             return Verdict.WAIT
-        return Verdict.RUN if c.success else Verdict.SKIP
+        return Verdict.RUN if c.success else Verdict.UPSTREAM_FAILED
     if rule is TR.ALL_SKIPPED:
         if c.success or failures:
             return Verdict.SKIP

@@ -27,6 +27,7 @@ from pathlib import Path
 from types import FrameType, ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any
 
+from tradewind.compat import install_if_needed
 from tradewind.errors import DagFileError, DagNotFoundError, TaskOutsideDagError
 from tradewind.sdk._stack import DagCollection, close_collection, open_collection
 from tradewind.sdk.dag import DAG
@@ -408,6 +409,7 @@ def load_dag_file(
     collection = open_collection()
     try:
         with _on_sys_path(folders), _deadline(timeout):
+            install_if_needed()  # `import airflow` / `import pendulum` for Airflow DAG files
             module = _execute(filename, module_name)
     except KeyboardInterrupt:
         raise

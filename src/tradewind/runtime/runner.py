@@ -27,11 +27,13 @@ from tradewind.runtime.client import ExecutionClient
 from tradewind.runtime.context import build_context
 from tradewind.runtime.task_instance import XCOM_RETURN_KEY, RuntimeTaskInstance
 from tradewind.runtime.task_logging import task_output
+from tradewind.sdk.connections import find_connection, use_connection_source
 from tradewind.sdk.context import set_current_context
 from tradewind.sdk.mapping import MappedOperator
 from tradewind.sdk.params import resolve_params
 from tradewind.sdk.templating import make_environment, render_template_fields, template_options_for
-from tradewind.sdk.xcom_arg import iter_xcom_refs, resolve_xcom_args
+from tradewind.sdk.variables import use_variable_source
+from tradewind.sdk.xcom_arg import contains_xcom_arg, iter_xcom_refs, resolve_xcom_args
 
 if TYPE_CHECKING:
     import logging
@@ -83,7 +85,7 @@ def _materialize(task: AbstractOperator, context: dict[str, Any], map_index: int
         operator = copy.copy(task)  # type: ignore[assignment]
     for name in operator.template_fields:
         value = getattr(operator, name, None)
-        if any(True for _ in iter_xcom_refs(value)):
+        if contains_xcom_arg(value):
             setattr(operator, name, resolve_xcom_args(value, context))
     env = make_environment(template_options_for(operator.dag))
     render_template_fields(operator, context, env)
@@ -93,6 +95,8 @@ def _materialize(task: AbstractOperator, context: dict[str, Any], map_index: int
 def _check_mappable(task: AbstractOperator, dag: DAG, result: Any) -> None:
     if isinstance(result, list | tuple | dict):
         return
+    if task.is_mapped or (task.task_group is not None and task.task_group.mapped_group()):
+        return  # each instance gives one item of what a consumer maps over (repeated mapping)
     for down_id in task.downstream_task_ids:
         down = dag.get_task(down_id)
         group = down.task_group.mapped_group() if down.task_group else None
@@ -185,10 +189,14 @@ def run_task(
                 run=run,
                 params=params,
                 get_variable=client.get_variable,
-                get_connection=client.get_connection,
+                get_connection=lambda conn_id: find_connection(conn_id, client.get_connection),
                 test_mode=test_mode,
             )
-            with set_current_context(context):
+            with (
+                set_current_context(context),
+                use_variable_source(client.get_variable),
+                use_connection_source(client.get_connection),
+            ):
                 operator = _materialize(task, context, key.map_index)
                 context["task"] = operator
                 _run_callbacks(operator, "execute", context, log)

@@ -28,6 +28,7 @@ class _Stacks(threading.local):
         self.dags: list[DAG] = []
         self.groups: list[TaskGroup] = []
         self.collections: list[DagCollection] = []
+        self.detached = False
 
 
 _stacks = _Stacks()
@@ -92,8 +93,14 @@ class detached:
     """Hide the open DAGs and groups, so run-time copies of tasks join no DAG."""
 
     def __enter__(self) -> None:
-        self._saved = (_stacks.dags, _stacks.groups, _stacks.collections)
+        self._saved = (_stacks.dags, _stacks.groups, _stacks.collections, _stacks.detached)
         _stacks.dags, _stacks.groups, _stacks.collections = [], [], []
+        _stacks.detached = True
 
     def __exit__(self, *exc: object) -> None:
-        _stacks.dags, _stacks.groups, _stacks.collections = self._saved
+        _stacks.dags, _stacks.groups, _stacks.collections, _stacks.detached = self._saved
+
+
+def is_detached() -> bool:
+    """Whether tasks created now are run-time copies that must not join a DAG."""
+    return _stacks.detached

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -209,6 +210,8 @@ class BaseOperator(AbstractOperator):
         """Results of other tasks passed as arguments make those tasks upstream."""
         from tradewind.sdk.xcom_arg import iter_xcom_refs
 
+        if _stack.is_detached():  # a mapped task's run-time copy: its DAG has the edges
+            return
         for name in self.template_fields:
             value = getattr(self, name, None)
             for operator, _key in iter_xcom_refs(value):
@@ -226,6 +229,12 @@ class BaseOperator(AbstractOperator):
 
     def post_execute(self, context: Any, result: Any = None) -> None:
         """Called right after :meth:`execute` succeeded."""
+
+    @property
+    def log(self) -> logging.Logger:
+        """The task's logger (``self.log.info(...)`` in ``execute``, as in Airflow)."""
+        cls = type(self)
+        return logging.getLogger(f"tradewind.task.operators.{cls.__module__}.{cls.__qualname__}")
 
     def on_kill(self) -> None:
         """Called when the task is killed (timeout, user request); release resources here."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -197,14 +198,21 @@ class DAG:
         group.parent_group.add(group)
 
     def unique_id(self, task_id: str) -> str:
-        """``task_id``, or ``task_id__N`` if taken (a TaskFlow function called again)."""
+        """``task_id``, or ``task_id__N`` if taken (a TaskFlow function called again).
+
+        As in Airflow, only a trailing ``__<number>`` is a suffix (``load__data`` stays the
+        base of ``load__data__1``), and N is one more than the largest suffix in use.
+        """
         if task_id not in self.task_dict and task_id not in self._group_ids:
             return task_id
-        base = task_id.rsplit("__", 1)[0] if "__" in task_id else task_id
-        number = 1
-        while f"{base}__{number}" in self.task_dict or f"{base}__{number}" in self._group_ids:
-            number += 1
-        return f"{base}__{number}"
+        base = re.split(r"__\d+$", task_id)[0]
+        pattern = re.compile(rf"^{re.escape(base)}__(\d+)$")
+        used = [
+            int(match.group(1))
+            for taken in (*self.task_dict, *self._group_ids)
+            if (match := pattern.match(taken))
+        ]
+        return f"{base}__{max(used, default=0) + 1}"
 
     def get_task(self, task_id: str) -> AbstractOperator:
         try:
@@ -322,11 +330,17 @@ class DAG:
 
         return run_dag_test(self, logical_date=logical_date, conf=conf, run_id=run_id, **options)
 
-    def cli(self) -> None:
-        """Run ``tradewind`` commands against this DAG's file (``python my_dag.py dags test``)."""
+    def cli(self, argv: Sequence[str] | None = None) -> None:
+        """Run ``tradewind`` commands against this DAG's file (``python my_dag.py dags test``).
+
+        Airflow's forms work too: ``dags test [DAG_ID] [DATE]`` and
+        ``tasks test [DAG_ID] TASK_ID [DATE]``; the file and the dag_id are filled in.
+        """
+        import sys
+
         from tradewind.cli.main import main
 
-        main()
+        main(_dag_cli_args(self, list(sys.argv[1:] if argv is None else argv)))
 
     def param(self, name: str, default: Any = _NOTSET) -> DagParam:
         """A reference to a run-time param value, usable as a task argument."""
@@ -359,6 +373,25 @@ class DagParam(XComArg):
         from tradewind.errors import MappingError
 
         raise MappingError(f"Cannot expand over the DAG param {self.name!r}.")
+
+
+def _dag_cli_args(dag: DAG, args: list[str]) -> list[str]:
+    """``dags test`` / ``tasks test`` arguments of ``dag.cli()`` as the tradewind CLI takes them."""
+    if len(args) < 2 or args[0] not in ("dags", "tasks") or args[1] != "test":
+        return args
+    rest = args[2:]
+    split = next((i for i, arg in enumerate(rest) if arg.startswith("-")), len(rest))
+    positional, options = rest[:split], rest[split:]
+    if positional and positional[0].endswith(".py"):
+        return args  # already tradewind's form: PATH DAG_ID ...
+    if positional and positional[0] == dag.dag_id:
+        positional = positional[1:]
+    head = [args[0], "test", dag.fileloc, dag.dag_id]
+    if args[0] == "tasks" and positional:
+        head.append(positional.pop(0))
+    if positional:
+        head += ["--logical-date", positional[0]]
+    return head + options
 
 
 def _defining_file() -> str:

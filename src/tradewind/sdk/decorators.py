@@ -141,6 +141,9 @@ class TaskDecorator(Generic[_P, _R]):
         options = dict(self.kwargs)
         if options.get("multiple_outputs") is None:
             options["multiple_outputs"] = _infer_multiple_outputs(self.function)
+        doc_options = ("doc", "doc_md", "doc_json", "doc_yaml", "doc_rst")
+        if self.function.__doc__ and not any(options.get(name) for name in doc_options):
+            options["doc_md"] = self.function.__doc__  # as Airflow: the docstring documents it
         dag = options.get("dag") or _stack.current_dag()
         if dag is None:
             raise TaskOutsideDagError(
@@ -228,6 +231,12 @@ class _PartialTask:
                 f"{', '.join(sorted(both))} given to both partial() and expand(); give each "
                 "argument to one of them."
             )
+        reserved = set(mapped) & _CONTEXT_PARAMETER_NAMES
+        if reserved:
+            raise MappingError(
+                f"Cannot map over {', '.join(sorted(reserved))}: the name is a task context "
+                "variable, which the task receives from its run. Rename the argument."
+            )
         return self._build(DictOfListsExpandInput(mapped))
 
     def expand_kwargs(self, value: Any) -> XComArg:
@@ -235,11 +244,6 @@ class _PartialTask:
 
     def _build(self, expand_input: DictOfListsExpandInput | ListOfDictsExpandInput) -> XComArg:
         options = self.decorator._options()
-        if options.get("multiple_outputs"):
-            raise MappingError(
-                f"Mapped task {options['task_id']!r} cannot use multiple_outputs; return one "
-                "value per instance."
-            )
         dag = options.pop("dag", None) or _stack.current_dag()
         group = options.pop("task_group", None)
         from tradewind.sdk.baseoperator import apply_default_args

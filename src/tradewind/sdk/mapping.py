@@ -29,6 +29,8 @@ def _check_mappable(name: str, value: Any) -> None:
             f"Cannot map over {name}={value!r}: expand() takes lists, dicts or task results "
             "(XComArgs). To pass one value to every instance, use partial()."
         )
+    if isinstance(value, XComArg):
+        value.length_spec()  # raises now, where expand() is called, for unmappable values
 
 
 def _literal_length(value: Any) -> dict[str, Any]:

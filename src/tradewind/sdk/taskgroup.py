@@ -72,11 +72,13 @@ class TaskGroup(DependencyMixin):
     # -- ids -----------------------------------------------------------------------------
 
     def child_id(self, label: str) -> str:
-        """The full id of a child called ``label``."""
+        """The full id of a child called ``label``.
+
+        As in Airflow, a group with ``prefix_group_id=False`` adds no prefix at all, not even
+        the prefixes of the groups around it.
+        """
         if self.group_id and self.prefix_group_id:
             return f"{self.group_id}.{label}"
-        if self.parent_group is not None:
-            return self.parent_group.child_id(label)
         return label
 
     @property
@@ -125,10 +127,40 @@ class TaskGroup(DependencyMixin):
 
     @property
     def leaves(self) -> list[AbstractOperator]:
-        tasks = list(self.iter_tasks())
-        ids = {t.task_id for t in tasks}
-        return [t for t in tasks if not (t.downstream_task_ids & ids) and not t.is_teardown] or [
-            t for t in tasks if not (t.downstream_task_ids & ids)
+        """Tasks with no downstream task in the group, looking through teardowns (as Airflow).
+
+        A teardown at the end of a group is not what comes "after" the group: in
+        ``setup >> work >> teardown``, ``group >> next`` makes ``next`` wait for ``work``.
+        """
+        tasks = {t.task_id: t for t in self.iter_tasks()}
+
+        def has_other_work_downstream(task: AbstractOperator, exclude: str) -> bool:
+            return any(
+                down != exclude and down in tasks and not tasks[down].is_teardown
+                for down in task.downstream_task_ids
+            )
+
+        def first_work_before(task: AbstractOperator) -> Iterator[AbstractOperator]:
+            for up_id in sorted(task.upstream_task_ids):
+                upstream = tasks.get(up_id)
+                if upstream is None:
+                    continue
+                if upstream.is_teardown:
+                    yield from first_work_before(upstream)
+                elif task.is_teardown and upstream.is_setup:
+                    continue  # not through the teardown-to-setup edge
+                elif not has_other_work_downstream(upstream, exclude=task.task_id):
+                    yield upstream
+
+        found: dict[str, AbstractOperator] = {}
+        for task in tasks.values():
+            if task.downstream_task_ids & tasks.keys():
+                continue
+            for leaf in [task] if not task.is_teardown else first_work_before(task):
+                found.setdefault(leaf.task_id, leaf)
+        # A group of setups and teardowns only: its last tasks stand for it.
+        return list(found.values()) or [
+            t for t in tasks.values() if not (t.downstream_task_ids & tasks.keys())
         ]
 
     def set_upstream(self, other: Any, edge_modifier: Any = None) -> None:
@@ -220,22 +252,24 @@ class TaskGroupFunction(Generic[_P, _R]):
         clone._partial = {**self._partial, **kwargs}
         return clone
 
-    def expand(self, **kwargs: Any) -> MappedTaskGroup:
+    def expand(self, **kwargs: Any) -> Any:
         if not kwargs:
             raise MappingError("expand() needs at least one argument to map over.")
         return self._build_mapped(DictOfListsExpandInput(kwargs), list(kwargs))
 
-    def expand_kwargs(self, value: Any) -> MappedTaskGroup:
+    def expand_kwargs(self, value: Any) -> Any:
         names = [n for n in inspect.signature(self.function).parameters if n not in self._partial]
         return self._build_mapped(ListOfDictsExpandInput(value), names)
 
-    def _build_mapped(self, expand_input: ExpandInput, names: list[str]) -> MappedTaskGroup:
+    def _build_mapped(self, expand_input: ExpandInput, names: list[str]) -> Any:
         group = MappedTaskGroup(self._group_id(), expand_input, **self._options())
         arguments = {name: MappedArgument(group, name) for name in names}
         with group:
             build: Callable[..., Any] = self.function
-            build(**self._partial, **arguments)
-        return group
+            result = build(**self._partial, **arguments)
+        # As for a plain call (and in Airflow): a returned task result binds dependencies and
+        # passes every instance's value downstream; otherwise the group stands for itself.
+        return group if result is None else result
 
 
 @overload

@@ -188,6 +188,21 @@ def iter_xcom_refs(value: Any) -> Iterator[tuple[AbstractOperator, str]]:
             yield from iter_xcom_refs(item)
 
 
+def contains_xcom_arg(value: Any) -> bool:
+    """Whether ``value`` holds an XComArg (walking lists, tuples, sets and dicts).
+
+    Unlike :func:`iter_xcom_refs` this also finds XComArgs that reference no task: a
+    ``DagParam`` or the argument of a mapped task group expanded over literals.
+    """
+    if isinstance(value, XComArg):
+        return True
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(contains_xcom_arg(item) for item in value)
+    if isinstance(value, dict):
+        return any(contains_xcom_arg(item) for item in value.values())
+    return False
+
+
 def resolve_xcom_args(value: Any, context: Any) -> Any:
     """``value`` with every XComArg inside replaced by its run-time value."""
     if isinstance(value, XComArg):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from tradewind.errors import DagRunAlreadyExistsError
 from tradewind.storage.records import DagRunRecord, TaskInstanceRecord, TaskTryRecord
 
 _TiKey = tuple[str, str, str, int]
@@ -24,7 +25,7 @@ class MemoryStore:
     def add_dag_run(self, run: DagRunRecord) -> None:
         key = (run.dag_id, run.run_id)
         if key in self._runs:
-            raise KeyError(f"DAG run {run.run_id!r} of {run.dag_id!r} already exists.")
+            raise DagRunAlreadyExistsError(run.dag_id, run.run_id)
         self._runs[key] = run
         self._tis[key] = {}
 

@@ -1,0 +1,509 @@
+"""The warm parent: forks one task process per try, relays its requests, reports its end.
+
+The local executor starts it as ``python -m tradewind.runtime.supervisor --fd N`` (a fresh
+interpreter, never a fork of the scheduler, which holds threads and database connections)
+and speaks the protocol of :mod:`tradewind.runtime.comms` over the socket ``N``.
+
+At start it imports Tradewind's authoring API, runner and standard operators, so that task
+processes fork warm. For each workload it imports the DAG file if this version of it is not
+imported yet (:class:`~tradewind.runtime.dag_cache.DagFileCache`), forks a task process
+(:func:`~tradewind.runtime.task_process.run_task_process`), and then, from one
+single-threaded event loop:
+
+* relays the task's state requests to the executor and the answers back;
+* forwards the task's event, or makes one when the process ended without one (naming its
+  exit code or signal; up for retry while ``try_number <= max_tries``);
+* sends a heartbeat with the running tries every heartbeat interval;
+* kills a task process still alive ``kill_grace`` seconds after its execution timeout (the
+  runner's own alarm should have ended it: this catches code that swallows the timeout);
+* on ``stop`` (or SIGTERM, or the executor's socket closing) sends SIGTERM to every task
+  process, SIGKILL after the grace period, and exits once all are gone.
+
+Each task process leads a process group; when it ends, whatever it left running in its group
+is killed, so a try leaves no process behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import logging
+import os
+import pkgutil
+import selectors
+import signal
+import socket
+import sys
+import time
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from tradewind.contracts.events import TaskEvent
+from tradewind.contracts.frames import FrameError, Kind, error_to_wire, from_wire
+from tradewind.contracts.runs import TaskInstanceKey
+from tradewind.contracts.states import TaskInstanceState
+from tradewind.contracts.workloads import ExecuteTask
+from tradewind.logging import configure_logging, get_logger
+from tradewind.runtime.comms import Connection, WorkerConnectionLostError
+from tradewind.runtime.dag_cache import DagFileCache
+from tradewind.runtime.loader import LoadResult
+from tradewind.runtime.task_process import run_task_process, write_log_line
+
+if TYPE_CHECKING:
+    from tradewind.sdk.dag import DAG
+
+__all__ = ["Supervisor", "SupervisorOptions", "main", "warm_up"]
+
+log = get_logger(__name__)
+
+#: Packages imported at start, so that task processes fork with them loaded.
+WARM_PACKAGES = ("tradewind.operators", "tradewind.sensors")
+
+
+@dataclass(frozen=True)
+class SupervisorOptions:
+    #: Seconds between heartbeats of the running tries.
+    heartbeat_interval: float = 5.0
+    #: Seconds past a task's execution timeout before its process is killed.
+    kill_grace: float = 5.0
+    #: Seconds one DAG file may take to import.
+    import_timeout: float = 30.0
+
+
+@dataclass
+class _Try:
+    workload: ExecuteTask
+    log_path: Path
+    pid: int
+    conn: Connection
+    start_date: datetime
+    timeout: float | None
+    #: When (monotonic) to kill the process if it is still running.
+    deadline: float | None
+    reported: bool = False
+    kill_reason: str | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _signal_group(pid: int, signum: int) -> None:
+    with suppress(OSError):
+        os.killpg(pid, signum)
+
+
+def _noop(signum: int, frame: FrameType | None) -> None:
+    """A Python-level SIGCHLD handler, so that the signal wakes the loop's wakeup fd."""
+
+
+class Supervisor:
+    """The event loop of one warm parent, serving one executor over ``sock``."""
+
+    def __init__(self, sock: socket.socket, options: SupervisorOptions | None = None) -> None:
+        self.options = options or SupervisorOptions()
+        self.cache = DagFileCache(import_timeout=self.options.import_timeout)
+        self._executor = Connection(sock)
+        self._executor_gone = False
+        self._selector = selectors.DefaultSelector()
+        self._masks: dict[int, int] = {}
+        self._tries: dict[int, _Try] = {}
+        self._relayed: dict[int, tuple[_Try, Any]] = {}
+        self._next_request_id = 0
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+        self._sigterm = False
+        self._stop_deadline: float | None = None
+        self._killed_all = False
+        self._next_heartbeat = time.monotonic()
+        self._hostname = socket.gethostname()
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    def serve(self) -> None:
+        """Run until stopped; every task process has ended when this returns."""
+        self._install_signals()
+        self._selector.register(self._wake_r, selectors.EVENT_READ, self._drain_wakeups)
+        self._watch(self._executor, self._on_executor)
+        self._executor.send({"kind": Kind.READY, "pid": os.getpid()})
+        while True:
+            if self._sigterm:
+                self._begin_stop(self.options.kill_grace)
+            if self._stop_deadline is not None and not self._tries:
+                break
+            self._refresh_interest()
+            for key, mask in self._selector.select(self._timeout()):
+                key.data(mask)
+            self._reap()
+            self._enforce_deadlines()
+            self._send_heartbeats()
+        self._finish()
+
+    def _install_signals(self) -> None:
+        signal.signal(signal.SIGCHLD, _noop)
+        signal.signal(signal.SIGTERM, self._on_sigterm)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the executor decides when to stop
+        signal.set_wakeup_fd(self._wake_w, warn_on_full_buffer=False)
+
+    def _on_sigterm(self, signum: int, frame: FrameType | None) -> None:
+        self._sigterm = True
+
+    def _drain_wakeups(self, mask: int) -> None:
+        with suppress(BlockingIOError):
+            while os.read(self._wake_r, 512):
+                pass
+
+    def _timeout(self) -> float | None:
+        now = time.monotonic()
+        moments = [t.deadline for t in self._tries.values() if t.deadline is not None]
+        if self._tries:
+            moments.append(self._next_heartbeat)
+        if self._stop_deadline is not None and not self._killed_all:
+            moments.append(self._stop_deadline)
+        return max(0.0, min(moments) - now) if moments else None
+
+    def _watch(self, conn: Connection, callback: Callable[[int], None]) -> None:
+        self._selector.register(conn.sock, selectors.EVENT_READ, callback)
+        self._masks[conn.fileno()] = selectors.EVENT_READ
+
+    def _forget(self, conn: Connection) -> None:
+        if not conn.closed:
+            self._masks.pop(conn.fileno(), None)
+            with suppress(KeyError, ValueError):
+                self._selector.unregister(conn.sock)
+            conn.close()
+
+    def _refresh_interest(self) -> None:
+        conns = [t.conn for t in self._tries.values()]
+        if not self._executor_gone:
+            conns.append(self._executor)
+        for conn in conns:
+            if conn.closed:
+                continue
+            wanted = selectors.EVENT_READ | (selectors.EVENT_WRITE if conn.wants_write else 0)
+            if self._masks.get(conn.fileno()) != wanted:
+                key = self._selector.get_key(conn.sock)
+                self._selector.modify(conn.sock, wanted, key.data)
+                self._masks[conn.fileno()] = wanted
+
+    # -- the executor's side -----------------------------------------------------------------
+
+    def _on_executor(self, mask: int) -> None:
+        if mask & selectors.EVENT_WRITE:
+            self._executor.flush()
+        if mask & selectors.EVENT_READ:
+            try:
+                messages = self._executor.receive()
+            except FrameError as error:
+                log.error("The executor's stream is corrupt (%s); stopping", error)
+                messages, self._executor.eof = [], True
+            for message in messages:
+                self._on_executor_message(message)
+        if self._executor.eof:
+            self._executor_gone = True
+            self._forget(self._executor)
+            self._begin_stop(self.options.kill_grace)
+
+    def _on_executor_message(self, message: dict[str, Any]) -> None:
+        kind = message.get("kind")
+        if kind == Kind.WORKLOAD:
+            self._start_try(from_wire(message["workload"]), Path(message["log_path"]))
+        elif kind == Kind.RESPONSE:
+            relayed = self._relayed.pop(message.get("id", -1), None)
+            if relayed is not None:
+                try_, request_id = relayed
+                try_.conn.send({**message, "id": request_id}, wire=True)
+        elif kind == Kind.STOP:
+            self._begin_stop(float(message.get("grace", self.options.kill_grace)))
+        else:
+            log.warning("Ignoring a message of unknown kind %r from the executor", kind)
+
+    def _send(self, message: dict[str, Any]) -> None:
+        if not self._executor_gone:
+            self._executor.send(message)
+
+    # -- starting a try ----------------------------------------------------------------------
+
+    def _start_try(self, workload: ExecuteTask, log_path: Path) -> None:
+        if self._stop_deadline is not None:
+            self._report(
+                workload, _now(), "The worker was stopping; the try did not start.", pid=None
+            )
+            return
+        if any(t.workload.key == workload.key for t in self._tries.values()):
+            log.warning("Try %s is running already; ignoring it", workload.key)
+            return
+        start_date = _now()
+        try:
+            loaded = self.cache.get(workload.dag_file)
+        finally:
+            self._install_signals()  # a DAG file may have installed handlers of its own
+        dag = loaded.dags.get(workload.key.dag_id)
+        if dag is None:
+            error = _not_loadable(workload, loaded)
+            write_log_line(log_path, error)
+            self._report(workload, start_date, error, pid=None)
+            return
+        timeout = _execution_timeout(workload, dag)
+        deadline = None if timeout is None else time.monotonic() + timeout + self.options.kill_grace
+        ours, theirs = socket.socketpair()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        supervisor_pid = os.getpid()
+        gc.freeze()  # keep the inherited objects' pages shared: the child's gc never writes them
+        pid = os.fork()
+        if pid == 0:  # the task process
+            try:
+                run_task_process(
+                    workload=workload,
+                    dag=dag,
+                    sock=theirs,
+                    log_path=log_path,
+                    parent_pid=supervisor_pid,
+                    forget_parent=lambda: self._close_in_child(ours),
+                )
+            finally:
+                os._exit(1)
+        gc.unfreeze()
+        theirs.close()
+        with suppress(OSError):  # as the child does: the group exists before anyone kills it
+            os.setpgid(pid, pid)
+        try_ = _Try(
+            workload=workload,
+            log_path=log_path,
+            pid=pid,
+            conn=Connection(ours),
+            start_date=start_date,
+            timeout=timeout,
+            deadline=deadline,
+        )
+        self._tries[pid] = try_
+        self._watch(try_.conn, lambda mask: self._on_child(try_, mask))
+        self._send({"kind": Kind.STARTED, "key": workload.key, "pid": pid})
+
+    def _close_in_child(self, ours: socket.socket) -> None:
+        """In a new task process: close every descriptor that belongs to the supervisor."""
+        ours.close()
+        self._selector.close()
+        self._executor.sock.close()
+        for try_ in self._tries.values():
+            try_.conn.sock.close()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
+
+    # -- a running try -----------------------------------------------------------------------
+
+    def _on_child(self, try_: _Try, mask: int) -> None:
+        if mask & selectors.EVENT_WRITE:
+            try_.conn.flush()
+        if mask & selectors.EVENT_READ:
+            self._read_child(try_)
+        if try_.conn.eof:
+            self._forget(try_.conn)
+
+    def _read_child(self, try_: _Try) -> None:
+        try:
+            messages = try_.conn.receive()
+        except FrameError as error:  # task code wrote into its channel: end the try
+            try_.kill_reason = f"The task's process broke its channel to the worker: {error}"
+            _signal_group(try_.pid, signal.SIGKILL)
+            messages, try_.conn.eof = [], True
+        for message in messages:
+            self._on_child_message(try_, message)
+
+    def _on_child_message(self, try_: _Try, message: dict[str, Any]) -> None:
+        kind = message.get("kind")
+        if kind == Kind.REQUEST:
+            if self._executor_gone:
+                error = WorkerConnectionLostError("The worker lost its executor; it is stopping.")
+                try_.conn.send(
+                    {
+                        "kind": Kind.RESPONSE,
+                        "id": message.get("id"),
+                        "ok": False,
+                        "error": error_to_wire(error),
+                    }
+                )
+                return
+            self._next_request_id += 1
+            self._relayed[self._next_request_id] = (try_, message.get("id"))
+            self._executor.send({**message, "id": self._next_request_id}, wire=True)
+        elif kind == Kind.EVENT and not try_.reported:
+            event = from_wire(message.get("event"))
+            if not isinstance(event, TaskEvent) or event.key != try_.workload.key:
+                log.warning("Ignoring an event for another try from the process of %s", try_.pid)
+                return
+            try_.reported = True
+            self._send({"kind": Kind.EVENT, "event": event})
+
+    def _reap(self) -> None:
+        while self._tries:
+            try:
+                info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            except ChildProcessError:
+                return
+            if info is None:
+                return
+            # The ended process is a zombie until reaped, so its group id cannot be reused:
+            # kill what the try left running in its group, then reap it.
+            _signal_group(info.si_pid, signal.SIGKILL)
+            _, status = os.waitpid(info.si_pid, 0)
+            try_ = self._tries.pop(info.si_pid, None)
+            if try_ is not None:
+                self._end_try(try_, status)
+
+    def _end_try(self, try_: _Try, status: int) -> None:
+        if not try_.conn.closed:
+            self._read_child(try_)  # what it sent just before it ended
+            self._forget(try_.conn)
+        self._relayed = {k: v for k, v in self._relayed.items() if v[0] is not try_}
+        if try_.reported:
+            return
+        error = try_.kill_reason or _death_reason(try_.pid, status)
+        write_log_line(try_.log_path, error)
+        self._report(try_.workload, try_.start_date, error, pid=try_.pid)
+
+    def _report(
+        self, workload: ExecuteTask, start_date: datetime, error: str, *, pid: int | None
+    ) -> None:
+        """Send the event of a try that ended without one of its own."""
+        retry = workload.key.try_number <= workload.max_tries
+        event = TaskEvent(
+            key=workload.key,
+            state=TaskInstanceState.UP_FOR_RETRY if retry else TaskInstanceState.FAILED,
+            start_date=start_date,
+            end_date=_now(),
+            error=error,
+            hostname=self._hostname,
+            pid=pid,
+        )
+        self._send({"kind": Kind.EVENT, "event": event})
+
+    def _enforce_deadlines(self) -> None:
+        now = time.monotonic()
+        for try_ in self._tries.values():
+            if try_.deadline is not None and now >= try_.deadline:
+                try_.deadline = None
+                try_.kill_reason = (
+                    f"The task ran past its execution_timeout of {try_.timeout:g} s and did not "
+                    f"stop; its process was killed {self.options.kill_grace:g} s later."
+                )
+                _signal_group(try_.pid, signal.SIGKILL)
+        if self._stop_deadline is not None and now >= self._stop_deadline and not self._killed_all:
+            self._killed_all = True
+            for try_ in self._tries.values():
+                _signal_group(try_.pid, signal.SIGKILL)
+
+    def _send_heartbeats(self) -> None:
+        now = time.monotonic()
+        if now < self._next_heartbeat:
+            return
+        self._next_heartbeat = now + self.options.heartbeat_interval
+        keys: list[TaskInstanceKey] = [
+            t.workload.key for t in self._tries.values() if not t.reported
+        ]
+        if keys:
+            self._send({"kind": Kind.HEARTBEAT, "keys": keys})
+
+    # -- stopping ----------------------------------------------------------------------------
+
+    def _begin_stop(self, grace: float) -> None:
+        if self._stop_deadline is not None:
+            return
+        self._stop_deadline = time.monotonic() + grace
+        for try_ in self._tries.values():
+            try_.kill_reason = try_.kill_reason or (
+                "The worker stopped while the try was running; its process was terminated."
+            )
+            _signal_group(try_.pid, signal.SIGTERM)
+
+    def _finish(self) -> None:
+        if not self._executor_gone:
+            self._send({"kind": Kind.STOPPED})
+            with suppress(OSError):
+                self._executor.sock.setblocking(True)
+                self._executor.sock.settimeout(5.0)
+                self._executor.flush()
+            self._forget(self._executor)
+        self._selector.close()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
+
+
+def _not_loadable(workload: ExecuteTask, loaded: LoadResult) -> str:
+    path, dag_id = workload.dag_file, workload.key.dag_id
+    if loaded.errors:
+        first = loaded.errors[0]
+        return f"DAG file {first.location} could not be imported: {first.message}"
+    defined = ", ".join(sorted(loaded.dags)) or "no DAGs"
+    return f"DAG {dag_id!r} is not defined in {path} (it defines {defined}); was it renamed?"
+
+
+def _execution_timeout(workload: ExecuteTask, dag: DAG) -> float | None:
+    """The try's execution timeout in seconds: the workload's if it says, else the task's."""
+    seconds: Any = getattr(workload, "execution_timeout", None)
+    if seconds is None:
+        task = dag.task_dict.get(workload.key.task_id)
+        seconds = getattr(task, "execution_timeout", None)
+    if isinstance(seconds, timedelta):
+        seconds = seconds.total_seconds()
+    return float(seconds) if seconds else None
+
+
+def _death_reason(pid: int, status: int) -> str:
+    code = os.waitstatus_to_exitcode(status)
+    if code >= 0:
+        return f"The task's process (pid {pid}) exited with code {code} before reporting a result."
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = "an unknown signal"
+    return (
+        f"The task's process (pid {pid}) was killed by signal {name} ({-code}) before "
+        "reporting a result."
+    )
+
+
+def warm_up(modules: Sequence[str] = ()) -> None:
+    """Import what task processes need, so that they inherit it instead of importing it."""
+    import tradewind.runtime.runner  # noqa: F401  (the runner and the authoring API)
+
+    names = list(modules)
+    for package_name in WARM_PACKAGES:
+        package = importlib.import_module(package_name)
+        names += [m.name for m in pkgutil.iter_modules(package.__path__, f"{package_name}.")]
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            log.warning("Could not preload %s", name, exc_info=True)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tradewind.runtime.supervisor")
+    parser.add_argument("--fd", type=int, required=True, help="the executor's socket")
+    parser.add_argument("--heartbeat-interval", type=float, default=5.0)
+    parser.add_argument("--kill-grace", type=float, default=5.0)
+    parser.add_argument("--import-timeout", type=float, default=30.0)
+    parser.add_argument("--preload", action="append", default=[], help="a module to import")
+    args = parser.parse_args(argv)
+    os.dup2(2, 1)  # what DAG files print while imported here goes to stderr, never to fd 1
+    configure_logging(logging.WARNING)
+    warm_up(args.preload)
+    options = SupervisorOptions(
+        heartbeat_interval=args.heartbeat_interval,
+        kill_grace=args.kill_grace,
+        import_timeout=args.import_timeout,
+    )
+    Supervisor(socket.socket(fileno=args.fd), options).serve()
+
+
+if __name__ == "__main__":
+    main()

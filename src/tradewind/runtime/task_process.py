@@ -1,0 +1,162 @@
+"""One try in its own process: what a task process forked by the supervisor does.
+
+The process leads its own process group (so a hard kill also ends what the task started),
+dies with the supervisor, writes its log file itself (file descriptors 1 and 2 point at it,
+and log records go through a masking formatter), reaches state only through the supervisor
+(:class:`~tradewind.runtime.comms.ChannelClient`), sends the runner's event and ends with
+``os._exit`` so that nothing inherited from the warm parent runs at exit.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from contextlib import suppress
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, NoReturn, TextIO
+
+from tradewind.contracts.workloads import ExecuteTask
+from tradewind.runtime.comms import Channel, ChannelClient
+from tradewind.runtime.masking import Masker, MaskingClient, MaskingFormatter
+from tradewind.runtime.runner import run_task, task_label
+
+if TYPE_CHECKING:
+    from tradewind.sdk.dag import DAG
+
+__all__ = ["TaskTerminated", "run_task_process", "write_log_line"]
+
+LOG_FORMAT = "[%(asctime)s.%(msecs)03dZ] {%(name)s} %(levelname)s - %(message)s"
+LOG_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
+_PR_SET_PDEATHSIG = 1
+
+log = logging.getLogger("tradewind.task")
+
+
+class TaskTerminated(SystemExit):
+    """The worker is stopping and sent SIGTERM; the try ends as failed (or up for retry)."""
+
+    def __str__(self) -> str:
+        return "The task was terminated (SIGTERM): its worker is stopping."
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM kills at once
+    raise TaskTerminated(1)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Ask Linux to SIGKILL this process when the supervisor dies (best effort elsewhere)."""
+    if sys.platform.startswith("linux"):
+        with suppress(OSError, AttributeError):
+            # The process's own symbols include libc's (find_library would run ldconfig).
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _reset_signals() -> None:
+    signal.set_wakeup_fd(-1)
+    for signum in (signal.SIGCHLD, signal.SIGINT, signal.SIGALRM):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def _open_log(log_path: Path) -> logging.Handler:
+    """Point fds 0-2 at /dev/null and the log file, and return a masking-ready handler."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(null)
+    # Streams of their own on the log file: sys.stdout may be redirected to the task logger
+    # while the task runs, and the handler must never write into that loop.
+    handler = logging.StreamHandler(_text_stream(fd, closefd=True))
+    sys.stdout = _text_stream(1, closefd=False)
+    sys.stderr = _text_stream(2, closefd=False)
+    return handler
+
+
+def _text_stream(fd: int, *, closefd: bool) -> TextIO:
+    """A line-buffered text stream on ``fd`` that lives as long as the process."""
+    return open(fd, "w", encoding="utf-8", errors="backslashreplace", buffering=1, closefd=closefd)
+
+
+def _configure_logging(handler: logging.Handler, masker: Masker) -> None:
+    formatter = MaskingFormatter(masker, LOG_FORMAT, LOG_DATE_FORMAT)
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for inherited in list(root.handlers):
+        root.removeHandler(inherited)
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def write_log_line(log_path: Path, message: str) -> None:
+    """Append a line from the supervisor to a try's log file (best effort: never raises)."""
+    stamp = time.strftime(LOG_DATE_FORMAT, time.gmtime())
+    with suppress(OSError):
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "a", encoding="utf-8") as file:
+            file.write(f"[{stamp}Z] {{tradewind.supervisor}} ERROR - {message}\n")
+
+
+def run_task_process(
+    *,
+    workload: ExecuteTask,
+    dag: DAG,
+    sock: socket.socket,
+    log_path: Path,
+    parent_pid: int,
+    forget_parent: Callable[[], None],
+) -> NoReturn:
+    """Run one try in this freshly forked process and exit; never returns.
+
+    ``forget_parent`` closes what the supervisor holds (its sockets, its selector) in this
+    process, so that only the supervisor keeps them open.
+    """
+    code = 1
+    try:
+        os.setpgid(0, 0)
+        _reset_signals()
+        _die_with_parent(parent_pid)
+        forget_parent()
+        masker = Masker()
+        masker.add_environment_variables(os.environ)
+        _configure_logging(_open_log(log_path), masker)
+        sys.path.insert(0, str(Path(workload.dag_file).parent))
+        channel = Channel(sock)
+        client = ChannelClient(channel)
+        key = workload.key
+        log.info(
+            "Running %s of DAG %s, run %s, try %d (pid %d)",
+            task_label(key.task_id, key.map_index),
+            key.dag_id,
+            key.run_id,
+            key.try_number,
+            os.getpid(),
+        )
+        event = run_task(workload, dag, MaskingClient(client, masker))
+        log.info("Try ended: %s", event.state)
+        client.send_event(dataclasses.replace(event, pid=os.getpid()))
+        code = 0
+    except BaseException:  # this process's own machinery failed: say why in the log
+        with suppress(BaseException):
+            traceback.print_exc()
+    finally:
+        with suppress(BaseException):
+            sys.stdout.flush()
+            sys.stderr.flush()
+            logging.shutdown()
+        os._exit(code)

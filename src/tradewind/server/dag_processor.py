@@ -1,0 +1,151 @@
+"""The DAG processor: parses the DAG folder in child processes and records what it finds.
+
+It re-parses when a file is added, changed or removed (checked every ``poll_interval``) and
+in full every ``refresh_interval``. Each parse records DAGs and new DAG versions, replaces the
+import errors of the files parsed, and deactivates DAGs whose file is gone. A file that starts
+failing keeps its DAGs (and their last good version) active and shows its import error.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tradewind.errors import DagFileError
+from tradewind.runtime.loader import ParseResult, find_dag_files, parse_dag_files
+from tradewind.server.specs import SessionFactory
+from tradewind.storage.repos import dags as dag_repo
+from tradewind.storage.repos import import_errors as error_repo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ParseReport:
+    dag_ids: list[str] = field(default_factory=list)
+    new_versions: list[str] = field(default_factory=list)
+    deactivated: list[str] = field(default_factory=list)
+    import_errors: int = 0
+
+
+class DagProcessor:
+    def __init__(
+        self,
+        *,
+        session_factory: SessionFactory,
+        dags_folder: Path,
+        timeout: float = 30.0,
+        paused_at_creation: bool = True,
+        poll_interval: float = 1.0,
+        refresh_interval: float = 30.0,
+        on_change: Callable[[], None] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.session_factory = session_factory
+        self.dags_folder = dags_folder
+        self.timeout = timeout
+        self.paused_at_creation = paused_at_creation
+        self.poll_interval = poll_interval
+        self.refresh_interval = refresh_interval
+        self.on_change = on_change
+        self.clock = clock
+        self._seen: dict[str, float] = {}
+
+    def _snapshot(self) -> dict[str, float]:
+        try:
+            files = find_dag_files(self.dags_folder)
+        except DagFileError:
+            return {}
+        snapshot = {}
+        for name in files:
+            try:
+                snapshot[name] = Path(name).stat().st_mtime
+            except FileNotFoundError:
+                continue
+        return snapshot
+
+    def changed(self) -> bool:
+        return self._snapshot() != self._seen
+
+    def parse_once(self) -> ParseReport:
+        """Parse the whole folder now and record the result."""
+        snapshot = self._snapshot()
+        result = (
+            parse_dag_files(self.dags_folder, timeout=self.timeout) if snapshot else ParseResult()
+        )
+        report = self._record(result, snapshot)
+        self._seen = snapshot
+        if self.on_change is not None:
+            self.on_change()
+        return report
+
+    def _record(self, result: ParseResult, snapshot: dict[str, float]) -> ParseReport:
+        now = self.clock()
+        failed_files = {error.filename for error in result.errors}
+        sources = {}
+        for name in result.files:
+            if name in failed_files:
+                continue  # keep the DAGs of a failing file as they were
+            try:
+                sources[name] = Path(name).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+        specs = [spec for spec in result.specs if spec.fileloc not in failed_files]
+        with self.session_factory() as session:
+            sync = dag_repo.upsert_dags(
+                session=session,
+                specs=specs,
+                sources=sources,
+                now=now,
+                paused_at_creation=self.paused_at_creation,
+            )
+            for dag_id in sync.new_versions:
+                # A new or changed DAG is looked at by the scheduler at once.
+                dag_repo.update_dag_next_run(
+                    session=session,
+                    dag_id=dag_id,
+                    next_dagrun=None,
+                    data_interval=None,
+                    create_after=now,
+                )
+            error_repo.replace_import_errors(
+                session=session, filenames=result.files, errors=result.errors, now=now
+            )
+            error_repo.delete_import_errors_of_missing_files(
+                session=session, filenames=list(snapshot)
+            )
+            deactivated = dag_repo.deactivate_dags_of_missing_files(
+                session=session, filelocs=list(snapshot)
+            )
+            session.commit()
+        report = ParseReport(
+            dag_ids=sorted(spec.dag_id for spec in specs),
+            new_versions=sorted(sync.new_versions),
+            deactivated=sorted(set(sync.deactivated) | set(deactivated)),
+            import_errors=len(result.errors),
+        )
+        log.info(
+            "Parsed %d DAG(s) from %s: %d new version(s), %d import error(s), %d deactivated",
+            len(report.dag_ids),
+            self.dags_folder,
+            len(report.new_versions),
+            report.import_errors,
+            len(report.deactivated),
+        )
+        return report
+
+    def run(self, stop: threading.Event) -> None:
+        last_full = self.clock()
+        self.parse_once()
+        while not stop.wait(self.poll_interval):
+            due = (self.clock() - last_full).total_seconds() >= self.refresh_interval
+            if due or self.changed():
+                try:
+                    self.parse_once()
+                except Exception:  # a broken parse must not end the processor
+                    log.exception("Parsing %s failed", self.dags_folder)
+                last_full = self.clock()

@@ -1,0 +1,40 @@
+"""DagSpecs of recorded DAG versions, read from the database once and kept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from tradewind.contracts.dagspec import DagSpec
+from tradewind.storage.repos import dags as dag_repo
+
+
+class SpecCache:
+    """(dag_id, version hash) → DagSpec; versions never change once recorded."""
+
+    def __init__(self) -> None:
+        self._specs: dict[tuple[str, str], DagSpec] = {}
+
+    def get(self, session: Session, dag_id: str, version_hash: str | None) -> DagSpec | None:
+        if version_hash is not None:
+            spec = self._specs.get((dag_id, version_hash))
+            if spec is not None:
+                return spec
+            row = dag_repo.get_dag_version(
+                session=session, dag_id=dag_id, version_hash=version_hash
+            )
+        else:
+            row = dag_repo.get_latest_dag_version(session=session, dag_id=dag_id)
+        if row is None:
+            return None
+        spec = DagSpec.from_json(row.spec_json)
+        # The stored JSON round-trips to the same hash; key by the recorded one regardless.
+        self._specs[(dag_id, row.version_hash)] = spec
+        return spec
+
+    def latest(self, session: Session, dag_id: str) -> DagSpec | None:
+        return self.get(session, dag_id, None)
+
+
+SessionFactory = Callable[[], Session]

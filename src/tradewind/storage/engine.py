@@ -1,0 +1,95 @@
+"""Engines and sessions for the metadata database, from a URL.
+
+SQLite (the embedded default) gets WAL journaling, a busy timeout and enforced foreign keys
+on every connection; PostgreSQL gets a connection pool that checks connections before use.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from tradewind.config import DatabaseSettings, Settings
+
+
+def _is_memory_sqlite(url: URL) -> bool:
+    return url.database in (None, "", ":memory:") or "mode=memory" in str(url)
+
+
+def _sqlite_engine(url: URL, *, busy_timeout: float, echo: bool) -> Engine:
+    memory = _is_memory_sqlite(url)
+    if not memory and url.database:
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    kwargs: dict[str, Any] = {}
+    if memory:
+        kwargs["poolclass"] = StaticPool  # one connection, or every session sees a new database
+    engine = create_engine(
+        url,
+        echo=echo,
+        connect_args={"check_same_thread": False, "timeout": busy_timeout},
+        **kwargs,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            if not memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    return engine
+
+
+def create_engine_from_url(
+    url: str | URL,
+    *,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    pool_recycle: int = 1800,
+    sqlite_busy_timeout: float = 30.0,
+    echo: bool = False,
+) -> Engine:
+    """An engine for ``url``: ``sqlite:///path`` or ``postgresql+psycopg://…``.
+
+    A bare ``postgresql://`` URL uses psycopg 3. The pool settings apply to PostgreSQL.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, busy_timeout=sqlite_busy_timeout, echo=echo)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(
+        parsed,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_recycle=pool_recycle,
+        pool_pre_ping=True,
+    )
+
+
+def engine_from_settings(settings: Settings) -> Engine:
+    """The engine of ``settings.database_url``, with the ``[database]`` pool settings."""
+    database: DatabaseSettings = settings.database
+    return create_engine_from_url(
+        settings.database_url,
+        pool_size=database.pool_size,
+        max_overflow=database.max_overflow,
+        pool_recycle=database.pool_recycle,
+        sqlite_busy_timeout=database.sqlite_busy_timeout,
+    )
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions bound to ``engine``. Objects stay readable after commit."""
+    return sessionmaker(bind=engine, expire_on_commit=False)

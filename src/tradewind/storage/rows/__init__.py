@@ -1,0 +1,30 @@
+"""The tables of the metadata database, one row class each (``…Row``): data, no behaviour.
+
+Importing this package registers every table on :data:`Base.metadata`.
+"""
+
+from tradewind.storage.rows.base import Base
+from tradewind.storage.rows.dag_runs import DagRunRow
+from tradewind.storage.rows.dags import DagRow, DagVersionRow
+from tradewind.storage.rows.events import AssetEventRow, ImportErrorRow, JobRow
+from tradewind.storage.rows.resources import DEFAULT_POOL, ConnectionRow, PoolRow, VariableRow
+from tradewind.storage.rows.task_instances import LogLocationRow, TaskInstanceRow, TaskTryRow
+from tradewind.storage.rows.xcom import XComRow
+
+__all__ = [
+    "DEFAULT_POOL",
+    "AssetEventRow",
+    "Base",
+    "ConnectionRow",
+    "DagRow",
+    "DagRunRow",
+    "DagVersionRow",
+    "ImportErrorRow",
+    "JobRow",
+    "LogLocationRow",
+    "PoolRow",
+    "TaskInstanceRow",
+    "TaskTryRow",
+    "VariableRow",
+    "XComRow",
+]

@@ -1,0 +1,42 @@
+"""``INSERT … ON CONFLICT`` for the backends the store runs on (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from tradewind.errors import ConfigError
+from tradewind.storage.rows import Base
+
+Insert = postgresql.Insert | sqlite.Insert
+
+
+def dialect_insert(session: Session, row: type[Base]) -> Insert:
+    """An insert into ``row``'s table that supports ``on_conflict_do_*`` on this backend."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(row)
+    if name == "sqlite":
+        return sqlite.insert(row)
+    raise ConfigError(f"The {name!r} database is not supported; use SQLite or PostgreSQL.")
+
+
+def upsert(
+    session: Session,
+    row: type[Base],
+    values: Sequence[dict[str, Any]],
+    *,
+    keys: Collection[str],
+    update: Collection[str],
+) -> None:
+    """Insert ``values``; rows whose ``keys`` exist already get the ``update`` columns."""
+    if not values:
+        return
+    stmt = dialect_insert(session, row)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={name: stmt.excluded[name] for name in update}
+    )
+    session.execute(stmt, list(values))
