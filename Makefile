@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run examples test lint typecheck unit bench clean
 
 $(VENV)/.installed-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,12 @@ $(VENV)/.installed-dev: pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@ $(VENV)/.installed-run
 
+# The standalone server with the example pipelines, unpaused so they run on their schedules.
 run: $(VENV)/.installed-run
+	TRADEWIND__CORE__DAGS_ARE_PAUSED_AT_CREATION=false $(BIN)/tradewind standalone
+
+# Every example pipeline once, in process, with its task table.
+examples: $(VENV)/.installed-run
 	$(BIN)/python scripts/run_examples.py
 
 lint: $(VENV)/.installed-dev

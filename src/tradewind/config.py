@@ -53,10 +53,37 @@ class DatabaseSettings:
 
 
 @dataclass(frozen=True)
+class ExecutorSettings:
+    #: Task tries that may run at once.
+    parallelism: int = 32
+    #: Seconds between heartbeats of a running try.
+    heartbeat_interval: float = 5.0
+    #: Seconds between a try's execution_timeout and its hard kill.
+    kill_grace: float = 5.0
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    #: A running try silent this many seconds is a zombie (failed or retried).
+    zombie_timeout: float = 60.0
+    #: Seconds between full passes over running runs (retries due, missed events).
+    sweep_interval: float = 1.0
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path
     core: CoreSettings = field(default_factory=CoreSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    executor: ExecutorSettings = field(default_factory=ExecutorSettings)
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
 
     @property
     def database_url(self) -> str:
@@ -120,7 +147,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             raw.setdefault(section, {})[key] = value
     if env.get(DATABASE_URL_ENV):
         raw.setdefault("database", {})["url"] = env[DATABASE_URL_ENV]
-    sections = {"core": CoreSettings, "database": DatabaseSettings}
+    sections = {
+        "core": CoreSettings,
+        "database": DatabaseSettings,
+        "executor": ExecutorSettings,
+        "scheduler": SchedulerSettings,
+        "api": ApiSettings,
+    }
     unknown = set(raw) - set(sections)
     if unknown:
         raise ConfigError(f"Unknown settings section(s): {', '.join(sorted(unknown))}.")

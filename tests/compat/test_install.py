@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tradewind.compat import _airflow_finder, install_if_needed
+from tradewind.compat import _airflow_finder, airflow_active, install_if_needed
 from tradewind.compat.startup import hook_installed, install_startup_hook, remove_startup_hook
 from tradewind.errors import ConfigError
 from tradewind.runtime.loader import load_dag_file
@@ -39,6 +39,10 @@ def fake_airflow(tmp_path: Path) -> Path:
 def test_finder_comes_after_the_path_finder_so_installed_packages_win(compat: None) -> None:
     position = sys.meta_path.index(_airflow_finder())
     assert position > sys.meta_path.index(importlib.machinery.PathFinder)
+
+
+def test_airflow_active_reports_the_stand_ins(compat: None) -> None:
+    assert airflow_active()
 
 
 def test_install_is_idempotent(compat: None) -> None:
@@ -188,3 +192,16 @@ def test_remove_hook_deletes_its_files(tmp_path: Path) -> None:
     assert hook_installed(tmp_path)
     assert len(remove_startup_hook(tmp_path)) == 2
     assert not hook_installed(tmp_path) and not list(tmp_path.iterdir())
+
+
+def test_compat_command_installs_reports_and_removes_the_hook(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tradewind.compat.__main__ import main
+
+    assert main(["install-hook", "--site-dir", str(tmp_path)]) == 0
+    assert main(["status", "--site-dir", str(tmp_path)]) == 0
+    assert main(["remove-hook", "--site-dir", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2] == f"start-up hook installed in {tmp_path}"
+    assert lines[3].startswith("removed ") and not hook_installed(tmp_path)

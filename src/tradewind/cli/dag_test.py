@@ -116,16 +116,7 @@ def run_dag_test(
     )
 
     def run_one(workload: ExecuteTask) -> Any:
-        key = workload.key
-        record = store.get_task_instance(key.dag_id, key.run_id, key.task_id, key.map_index)
-        return run_task(
-            workload,
-            dag,
-            service,
-            test_mode=True,
-            reschedule_start_date=record.reschedule_start_date if record else None,
-            clock=clock,
-        )
+        return run_task(workload, dag, service, test_mode=True, clock=clock)
 
     executor = InlineExecutor(run_one)
     handler = None

@@ -35,11 +35,12 @@ def db() -> None:
 
 
 def _register_commands() -> None:
-    from tradewind.cli import dag_commands, db_commands, task_commands
+    from tradewind.cli import dag_commands, db_commands, server_commands, task_commands
 
     dag_commands.register(dags)
     task_commands.register(tasks)
     db_commands.register(db)
+    server_commands.register(cli)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -72,13 +72,11 @@ class ModuleRecipe:
     """What one stand-in module offers.
 
     ``names`` maps each attribute to ``"module:attribute"`` (imported on first use);
-    ``constants`` are set as they are; ``unsupported`` maps known names that Tradewind does
-    not provide to the advice shown when a DAG file imports them.
+    ``constants`` are set as they are.
     """
 
     names: Mapping[str, str] = field(default_factory=dict)
     constants: Mapping[str, Any] = field(default_factory=dict)
-    unsupported: Mapping[str, str] = field(default_factory=dict)
 
 
 def load_target(target: str) -> Any:
@@ -179,9 +177,10 @@ class AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
                 return importlib.import_module(child)
             if attribute.startswith("_"):  # probes by tools (copy, pickle, inspect …)
                 raise AttributeError(f"module {module_name!r} has no attribute {attribute!r}")
-            known = attribute in recipe.unsupported or attribute in self.name_hints
             error: UnsupportedImportError
-            if not known and (child in self.module_hints or not recipe.names):
+            if attribute not in self.name_hints and (
+                child in self.module_hints or not recipe.names
+            ):
                 # ``from airflow import settings``, ``from airflow.providers import amazon``:
                 # the name is a module, so the module's advice applies.
                 error = self.unsupported_module(child)
@@ -204,7 +203,7 @@ class AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def unsupported_name(
         self, module_name: str, attribute: str, recipe: ModuleRecipe
     ) -> UnsupportedImportError:
-        hint = recipe.unsupported.get(attribute) or self.name_hints.get(attribute)
+        hint = self.name_hints.get(attribute)
         if hint is None:
             offered = sorted(recipe.names) + sorted(
                 child.rsplit(".", 1)[1]

@@ -47,7 +47,10 @@ _T = TypeVar("_T", bound=_dt.datetime)
 
 Timezone = ZoneInfo
 Date = _dt.date
-UTC = ZoneInfo("UTC")
+try:
+    UTC: _dt.tzinfo = ZoneInfo("UTC")
+except ZoneInfoNotFoundError:  # no time zone database on this machine: the fixed UTC zone
+    UTC = _dt.UTC
 
 _UNITS = ("second", "minute", "hour", "day", "week", "month", "year")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from tradewind.contracts.runs import TaskInstanceKey
 
@@ -19,3 +20,7 @@ class ExecuteTask:
     pool_slots: int = 1
     #: The try may be retried while its try_number is at most this.
     max_tries: int = 0
+    #: Seconds the try may run; the supervisor kills it some time after.
+    execution_timeout: float | None = None
+    #: When the first poke of a rescheduled sensor started (its timeout counts from there).
+    reschedule_start_date: datetime | None = None

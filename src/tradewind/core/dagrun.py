@@ -140,6 +140,8 @@ class DagRunDriver:
             priority=ti.priority,
             pool_slots=ti.pool_slots,
             max_tries=ti.max_tries,
+            execution_timeout=self.index.task(ti.task_id).execution_timeout,
+            reschedule_start_date=ti.reschedule_start_date,
         )
 
     # -- events ----------------------------------------------------------------------------------

@@ -178,7 +178,7 @@ def run_task(
                 client=client,
                 max_tries=workload.max_tries,
                 start_date=start,
-                reschedule_start_date=reschedule_start_date,
+                reschedule_start_date=reschedule_start_date or workload.reschedule_start_date,
                 hostname=_HOSTNAME,
             )
             params = resolve_params(dag.params, task.params, conf=run.conf)

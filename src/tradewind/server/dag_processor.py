@@ -37,7 +37,7 @@ class DagProcessor:
         self,
         *,
         session_factory: SessionFactory,
-        dags_folder: Path,
+        dags_folders: list[Path],
         timeout: float = 30.0,
         paused_at_creation: bool = True,
         poll_interval: float = 1.0,
@@ -46,7 +46,7 @@ class DagProcessor:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.session_factory = session_factory
-        self.dags_folder = dags_folder
+        self.dags_folders = [folder.expanduser().resolve() for folder in dags_folders]
         self.timeout = timeout
         self.paused_at_creation = paused_at_creation
         self.poll_interval = poll_interval
@@ -54,12 +54,15 @@ class DagProcessor:
         self.on_change = on_change
         self.clock = clock
         self._seen: dict[str, float] = {}
+        self._parsed = False
 
     def _snapshot(self) -> dict[str, float]:
-        try:
-            files = find_dag_files(self.dags_folder)
-        except DagFileError:
-            return {}
+        files: list[str] = []
+        for folder in self.dags_folders:
+            try:
+                files.extend(find_dag_files(folder))
+            except DagFileError:
+                continue  # a folder that does not exist (yet) has no DAGs
         snapshot = {}
         for name in files:
             try:
@@ -74,11 +77,16 @@ class DagProcessor:
     def parse_once(self) -> ParseReport:
         """Parse the whole folder now and record the result."""
         snapshot = self._snapshot()
-        result = (
-            parse_dag_files(self.dags_folder, timeout=self.timeout) if snapshot else ParseResult()
-        )
+        result = ParseResult()
+        for folder in self.dags_folders:
+            if any(Path(name).is_relative_to(folder) for name in snapshot):
+                parsed = parse_dag_files(folder, timeout=self.timeout)
+                result.specs.extend(parsed.specs)
+                result.errors.extend(parsed.errors)
+                result.files.extend(parsed.files)
         report = self._record(result, snapshot)
         self._seen = snapshot
+        self._parsed = True
         if self.on_change is not None:
             self.on_change()
         return report
@@ -131,7 +139,7 @@ class DagProcessor:
         log.info(
             "Parsed %d DAG(s) from %s: %d new version(s), %d import error(s), %d deactivated",
             len(report.dag_ids),
-            self.dags_folder,
+            ", ".join(str(f) for f in self.dags_folders),
             len(report.new_versions),
             report.import_errors,
             len(report.deactivated),
@@ -140,12 +148,13 @@ class DagProcessor:
 
     def run(self, stop: threading.Event) -> None:
         last_full = self.clock()
-        self.parse_once()
+        if not self._parsed:
+            self.parse_once()
         while not stop.wait(self.poll_interval):
             due = (self.clock() - last_full).total_seconds() >= self.refresh_interval
             if due or self.changed():
                 try:
                     self.parse_once()
                 except Exception:  # a broken parse must not end the processor
-                    log.exception("Parsing %s failed", self.dags_folder)
+                    log.exception("Parsing the DAG folders failed")
                 last_full = self.clock()

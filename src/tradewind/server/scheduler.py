@@ -168,12 +168,15 @@ class Scheduler:
         now: datetime,
         touched: dict[RunKey, set[str] | None],
     ) -> None:
+        heartbeats = getattr(self.executor, "heartbeats", None)
+        for key in heartbeats() if heartbeats is not None else ():
+            # The first heartbeat of a try comes when its process starts: it is running.
+            if not ti_repo.update_task_instance_heartbeat(session=session, key=key, now=now):
+                driver = self._driver(session, store, key.dag_id, key.run_id)
+                if driver is not None and driver.mark_running(key, now):
+                    ti_repo.update_task_instance_heartbeat(session=session, key=key, now=now)
         for event in self.executor.events():
             self._apply_event(session, store, event, now, touched)
-        heartbeats = getattr(self.executor, "heartbeats", None)
-        if heartbeats is not None:
-            for key in heartbeats():
-                ti_repo.update_task_instance_heartbeat(session=session, key=key, now=now)
 
     def _apply_event(
         self,

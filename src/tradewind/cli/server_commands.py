@@ -1,0 +1,86 @@
+"""``tradewind standalone``, ``scheduler`` and ``dag-processor``: the long-running parts."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+import click
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    return stop
+
+
+@click.command()
+@click.option("--dags-folder", type=click.Path(path_type=Path), help="Folder of DAG files.")
+@click.option("--port", type=int, help="Port of the API server and UI (default 8080).")
+def standalone(dags_folder: Path | None, port: int | None) -> None:
+    """Run every part of Tradewind in one command: database, DAG processor, scheduler."""
+    from tradewind.config import load_settings
+    from tradewind.logging import configure_logging
+    from tradewind.server.standalone import run_standalone
+
+    configure_logging()
+    sys.exit(run_standalone(load_settings(), dags_folder=dags_folder, port=port))
+
+
+@click.command()
+def scheduler() -> None:
+    """Run a scheduler with the local executor (several may run against PostgreSQL)."""
+    from tradewind.config import load_settings
+    from tradewind.logging import configure_logging
+    from tradewind.server.assembly import build_scheduler, open_database
+    from tradewind.storage.migrate import check
+
+    configure_logging()
+    settings = load_settings()
+    engine, factory = open_database(settings)
+    if not check(engine):
+        raise click.ClickException("The database is not up to date; run `tradewind db migrate`.")
+    stop = _stop_on_signals()
+    runner = build_scheduler(settings, factory)
+    runner.executor.start()
+    try:
+        runner_thread = threading.Thread(target=runner.run, args=(stop,), daemon=True)
+        runner_thread.start()
+        while runner_thread.is_alive() and not stop.wait(0.5):
+            pass
+        runner.wake()
+        runner_thread.join(timeout=10)
+    finally:
+        runner.executor.stop()
+
+
+@click.command("dag-processor")
+@click.option("--dags-folder", type=click.Path(path_type=Path), help="Folder of DAG files.")
+def dag_processor(dags_folder: Path | None) -> None:
+    """Parse the DAG folder whenever a file changes and record DAGs and import errors."""
+    from tradewind.config import load_settings
+    from tradewind.logging import configure_logging
+    from tradewind.server.assembly import build_dag_processor, dags_folders, open_database
+    from tradewind.storage.migrate import check
+
+    configure_logging()
+    settings = load_settings()
+    engine, factory = open_database(settings)
+    if not check(engine):
+        raise click.ClickException("The database is not up to date; run `tradewind db migrate`.")
+    processor = build_dag_processor(settings, factory, folders=dags_folders(settings, dags_folder))
+    processor.run(_stop_on_signals())
+
+
+def register(group: click.Group) -> None:
+    group.add_command(standalone)
+    group.add_command(scheduler)
+    group.add_command(dag_processor)

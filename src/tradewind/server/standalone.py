@@ -1,0 +1,88 @@
+"""``tradewind standalone``: every part in one command, for one machine.
+
+Migrates the database, then runs the DAG processor and the scheduler with the local executor
+in threads of this process (the executor's tasks run in forked children of its warm
+supervisor). Ctrl-C (or SIGTERM) stops everything and leaves no process behind.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from tradewind.__about__ import __version__
+from tradewind.config import Settings
+from tradewind.server.assembly import (
+    build_dag_processor,
+    build_scheduler,
+    dags_folders,
+    open_database,
+)
+from tradewind.storage.migrate import migrate
+
+
+def run_standalone(
+    settings: Settings,
+    *,
+    dags_folder: Path | None = None,
+    port: int | None = None,
+    say: Callable[[str], None] = click.echo,
+    stop: threading.Event | None = None,
+) -> int:
+    started = time.perf_counter()
+    stop = stop or threading.Event()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    engine, factory = open_database(settings)
+    migrate(engine)
+    folders = dags_folders(settings, dags_folder)
+    for folder in folders[:1]:
+        folder.mkdir(parents=True, exist_ok=True)
+    scheduler = build_scheduler(settings, factory)
+    processor = build_dag_processor(settings, factory, folders=folders, on_change=scheduler.wake)
+    processor.parse_once()
+    scheduler.executor.start()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+        scheduler.wake()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGTERM, request_stop)
+    threads = [
+        threading.Thread(target=scheduler.run, args=(stop,), name="scheduler", daemon=True),
+        threading.Thread(target=processor.run, args=(stop,), name="dag-processor", daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    say(f"Tradewind {__version__} standalone")
+    say(f"  home           {settings.home}")
+    say(f"  database       {engine.url.render_as_string(hide_password=True)}")
+    say(f"  DAG folders    {', '.join(str(f) for f in folders)}")
+    say(f"  scheduler      local executor, parallelism {settings.executor.parallelism}")
+    say("  DAG processor  watching the DAG folders")
+    say(f"  API and UI     not served yet (port {port or settings.api.port} is reserved for them)")
+    say(
+        f"Ready in {time.perf_counter() - started:.2f} s. New DAGs start paused: "
+        "`tradewind dags unpause DAG_ID`. Press Ctrl-C to stop."
+    )
+    try:
+        while not stop.wait(0.5):
+            if not all(thread.is_alive() for thread in threads):
+                say("A part of standalone stopped unexpectedly; shutting down.")
+                stop.set()
+                return 1
+        return 0
+    finally:
+        scheduler.wake()
+        for thread in threads:
+            thread.join(timeout=10)
+        scheduler.executor.stop()
+        engine.dispose()
+        say("Stopped.")
