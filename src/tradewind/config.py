@@ -19,6 +19,10 @@ from typing import Any
 from tradewind.errors import ConfigError
 
 ENV_PREFIX = "TRADEWIND__"
+#: Environment variable prefixes that define Variables (``TRADEWIND_VAR_KEY``), Tradewind's first.
+VARIABLE_ENV_PREFIXES = ("TRADEWIND_VAR_", "AIRFLOW_VAR_")
+#: Environment variable prefixes that define Connections by URI or JSON.
+CONNECTION_ENV_PREFIXES = ("TRADEWIND_CONN_", "AIRFLOW_CONN_")
 DATABASE_URL_ENV = "TRADEWIND_DATABASE_URL"
 
 
@@ -36,6 +40,8 @@ class CoreSettings:
     default_timezone: str = "UTC"
     #: Load the example pipelines shipped with Tradewind.
     load_examples: bool = True
+    #: New DAGs start paused, as in Airflow; unpause them to let the scheduler run them.
+    dags_are_paused_at_creation: bool = True
 
 
 @dataclass(frozen=True)

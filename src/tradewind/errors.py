@@ -22,6 +22,8 @@ to do about it.
     │   └── DagNotFoundError          a dag_id no loaded file defines
     ├── TaskNotFoundError             a task_id the DAG does not define
     ├── XComNotFoundError             an upstream result that was never pushed
+    ├── VariableNotFoundError         a Variable that does not exist
+    ├── ConnectionNotFoundError       a Connection that does not exist
     ├── DagRunAlreadyExistsError      a run id that is taken
     ├── ConfigError                   a setting with a bad value
     └── InvalidTransitionError        a state change the state machine forbids
@@ -124,6 +126,20 @@ class DagRunAlreadyExistsError(TradewindError):
             "existing run (TriggerDagRunOperator: reset_dag_run=True; skip_when_already_exists=True "
             "skips the triggering task instead)."
         )
+
+
+class VariableNotFoundError(TradewindError, KeyError):
+    """A task or template read a Variable that does not exist (and gave no default)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class ConnectionNotFoundError(TradewindError, KeyError):
+    """A task or template asked for a Connection that does not exist."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 class ConfigError(TradewindError, ValueError):

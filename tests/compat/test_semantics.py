@@ -33,7 +33,7 @@ def _run(tmp_path: Path, source: str, **options: Any) -> DagTestResult:
     return result
 
 
-def test_schedule_interval_is_an_alias_of_schedule(tmp_path: Path) -> None:
+def test_schedule_interval_keeps_airflow_2_data_intervals(tmp_path: Path) -> None:
     dag = _load(
         tmp_path,
         """
@@ -43,7 +43,28 @@ def test_schedule_interval_is_an_alias_of_schedule(tmp_path: Path) -> None:
         """,
     )
     assert dag.schedule == "@daily"
-    assert type(dag.timetable).__name__ == "CronTriggerTimetable"
+    # Written for Airflow 2: a run covers the day between two ticks, as it did there.
+    assert type(dag.timetable).__name__ == "CronDataIntervalTimetable"
+
+
+@pytest.mark.parametrize(
+    ("old_name", "rule"),
+    [("dummy", "always"), ("none_failed_or_skipped", "none_failed_min_one_success")],
+)
+def test_renamed_trigger_rules_of_older_airflow_still_work(
+    tmp_path: Path, old_name: str, rule: str
+) -> None:
+    dag = _load(
+        tmp_path,
+        f"""
+        from datetime import datetime
+        from airflow import DAG
+        from airflow.operators.empty import EmptyOperator
+        with DAG("d", schedule=None, start_date=datetime(2024, 1, 1)) as dag:
+            EmptyOperator(task_id="t", trigger_rule="{old_name}")
+        """,
+    )
+    assert dag.get_task("t").trigger_rule == rule
 
 
 def test_timetable_argument_is_an_alias_of_schedule(tmp_path: Path) -> None:

@@ -10,14 +10,12 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
+from tradewind.config import VARIABLE_ENV_PREFIXES
 from tradewind.contracts.runs import DagRunInfo, DagRunType, TaskInstanceKey
 from tradewind.core.dagrun import make_run_id, run_info
 from tradewind.errors import DagRunAlreadyExistsError, TradewindError
 from tradewind.storage.base import RunStore
 from tradewind.storage.records import DagRunRecord
-
-#: Environment variable prefixes that define variables, Tradewind's first.
-VARIABLE_ENV_PREFIXES = ("TRADEWIND_VAR_", "AIRFLOW_VAR_")
 
 
 class StoreExecutionService:

@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
 from tradewind.contracts.runs import DagRunInfo, DagRunType
-from tradewind.errors import TradewindError
+from tradewind.errors import ConnectionNotFoundError, TradewindError, VariableNotFoundError
 from tradewind.sdk import macros
 from tradewind.sdk.context import Context
 
@@ -45,20 +45,6 @@ __all__ = [
 
 _ONE_DAY = timedelta(days=1)
 _NO_DEFAULT: Any = object()
-
-
-class VariableNotFoundError(TradewindError, KeyError):
-    """A template or task read a Variable that does not exist."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0]) if self.args else ""
-
-
-class ConnectionNotFoundError(TradewindError, KeyError):
-    """A template or task read a Connection that does not exist."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,9 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from tradewind.config import VARIABLE_ENV_PREFIXES
 from tradewind.contracts.runs import DagRunInfo, TaskInstanceKey
 from tradewind.runtime.client import ExecutionClient
-from tradewind.sdk.variables import VARIABLE_ENV_PREFIXES
 
 __all__ = ["MASK", "SENSITIVE_NAMES", "Masker", "MaskingClient", "MaskingFormatter", "is_sensitive"]
 

@@ -61,7 +61,17 @@ TASK_DEFAULTS: dict[str, Any] = {
 }
 
 
+#: Names older Airflow versions used for rules that were renamed since.
+_RENAMED_TRIGGER_RULES = {
+    "dummy": TriggerRule.ALWAYS,
+    "none_failed_or_skipped": TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS,
+}
+
+
 def parse_trigger_rule(value: object) -> TriggerRule:
+    renamed = _RENAMED_TRIGGER_RULES.get(str(value))
+    if renamed is not None:
+        return renamed
     try:
         return TriggerRule(str(value))
     except ValueError:

@@ -18,7 +18,8 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
-from tradewind.errors import TradewindError
+from tradewind.config import CONNECTION_ENV_PREFIXES
+from tradewind.errors import ConnectionNotFoundError
 
 __all__ = [
     "CONNECTION_ENV_PREFIXES",
@@ -29,7 +30,6 @@ __all__ = [
 ]
 
 #: Environment variable prefixes that define connections, Tradewind's first.
-CONNECTION_ENV_PREFIXES = ("TRADEWIND_CONN_", "AIRFLOW_CONN_")
 #: The query parameter that carries a whole JSON extra in a connection URI.
 _EXTRA_PARAM = "__extra__"
 _FIELDS = ("conn_type", "description", "host", "login", "password", "schema", "port", "extra")
@@ -39,13 +39,6 @@ ConnectionSource = Callable[[str], Mapping[str, Any] | None]
 _source: contextvars.ContextVar[ConnectionSource | None] = contextvars.ContextVar(
     "tradewind_connection_source", default=None
 )
-
-
-class ConnectionNotFoundError(TradewindError, KeyError):
-    """No connection with the requested id exists."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0]) if self.args else ""
 
 
 class Connection:

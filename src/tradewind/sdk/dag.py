@@ -123,7 +123,11 @@ class DAG:
         self._group_ids: set[str] = set()
         self.edge_info: dict[tuple[str, str], dict[str, Any]] = {}
         self.schedule = self._pick_schedule(schedule, schedule_interval, timetable)
-        self.timetable = self._build_timetable(self.schedule)
+        # DAG files that say schedule_interval were written for Airflow 2, where a cron
+        # schedule's runs cover the interval between two ticks (ds = the interval's start).
+        self.timetable = self._build_timetable(
+            self.schedule, data_intervals=schedule_interval is not _NOTSET
+        )
 
     # -- construction helpers ------------------------------------------------------------
 
@@ -136,7 +140,7 @@ class DAG:
             raise ValueError("Give only one of schedule, schedule_interval and timetable.")
         return given[0] if given else None
 
-    def _build_timetable(self, schedule: Any) -> Timetable:
+    def _build_timetable(self, schedule: Any, *, data_intervals: bool = False) -> Timetable:
         from tradewind.sdk.asset import asset_condition
 
         condition = asset_condition(schedule)
@@ -144,7 +148,9 @@ class DAG:
             from tradewind.timetables import AssetTriggeredTimetable
 
             return AssetTriggeredTimetable(condition)
-        return schedule_to_timetable(schedule, timezone=self.timezone)
+        return schedule_to_timetable(
+            schedule, timezone=self.timezone, create_cron_data_intervals=data_intervals
+        )
 
     def _build_params(self, params: Mapping[str, Any] | None) -> Any:
         from tradewind.sdk.params import ParamsDict

@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tradewind.errors import TradewindError
+from tradewind.config import VARIABLE_ENV_PREFIXES
+from tradewind.errors import TradewindError, VariableNotFoundError
 from tradewind.sdk.params import NOTSET
 
 __all__ = [
@@ -28,20 +29,12 @@ __all__ = [
 ]
 
 #: Environment variable prefixes that define variables, Tradewind's first.
-VARIABLE_ENV_PREFIXES = ("TRADEWIND_VAR_", "AIRFLOW_VAR_")
 
 VariableSource = Callable[[str], str | None]
 
 _source: contextvars.ContextVar[VariableSource | None] = contextvars.ContextVar(
     "tradewind_variable_source", default=None
 )
-
-
-class VariableNotFoundError(TradewindError, KeyError):
-    """``Variable.get`` found no variable of that key and was given no default."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0]) if self.args else ""
 
 
 class VariableWriteError(TradewindError):

@@ -86,6 +86,6 @@ def build_dag_processor(
         session_factory=factory,
         dags_folders=folders,
         timeout=settings.core.dagbag_import_timeout,
-        paused_at_creation=getattr(settings.core, "dags_are_paused_at_creation", True),
+        paused_at_creation=settings.core.dags_are_paused_at_creation,
         on_change=on_change,
     )
