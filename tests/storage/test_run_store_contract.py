@@ -13,6 +13,7 @@ from tradewind.contracts.states import DagRunState
 from tradewind.contracts.states import TaskInstanceState as S
 from tradewind.errors import DagRunAlreadyExistsError
 from tradewind.storage.base import RunStore
+from tradewind.storage.memory import MemoryStore
 from tradewind.storage.records import TaskTryRecord
 
 
@@ -242,3 +243,27 @@ def test_variables_read_back_what_was_set_last(store: RunStore) -> None:
     store.set_variable("other", '{"a": 1}')
     assert store.get_variable("threshold") == "4"
     assert store.get_variable("other") == '{"a": 1}'
+
+
+def test_connections_are_read_with_their_password(store: RunStore) -> None:
+    assert store.get_connection("warehouse") is None
+    fields = {"host": "db.internal", "login": "etl", "password": "s3cret", "port": 5432}
+    if isinstance(store, MemoryStore):
+        store.connections["warehouse"] = {"conn_id": "warehouse", "conn_type": "postgres", **fields}
+    else:
+        from tradewind.storage.repos.connections import create_connection
+
+        create_connection(
+            session=store.session,  # type: ignore[attr-defined]
+            conn_id="warehouse",
+            conn_type="postgres",
+            **fields,
+        )
+    found = store.get_connection("warehouse")
+    assert found is not None
+    assert (found["conn_type"], found["host"], found["password"], found["port"]) == (
+        "postgres",
+        "db.internal",
+        "s3cret",
+        5432,
+    )

@@ -54,7 +54,7 @@ class StoreExecutionService:
         return self.store.get_variable(key)
 
     def get_connection(self, conn_id: str) -> dict[str, Any] | None:
-        return None
+        return self.store.get_connection(conn_id)
 
     def trigger_dag_run(
         self,

@@ -1,7 +1,8 @@
 """Every change of a task instance's state, as a small rule: from which states, to which.
 
 Nothing else in Tradewind assigns ``TaskInstanceRecord.state``; a change not allowed by a
-rule raises :class:`~tradewind.errors.InvalidTransitionError`.
+rule raises :class:`~tradewind.errors.InvalidTransitionError`. The changes users make to a
+whole DAG run (clear it, mark it) are rules too: :class:`RunTransition`, at the end.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from tradewind.contracts.states import TERMINAL_TASK_STATES
+from tradewind.contracts.states import TERMINAL_RUN_STATES, TERMINAL_TASK_STATES, DagRunState
 from tradewind.contracts.states import TaskInstanceState as S
 from tradewind.errors import InvalidTransitionError
-from tradewind.storage.records import TaskInstanceRecord
+from tradewind.storage.records import DagRunRecord, TaskInstanceRecord
 
 _WAITING = frozenset({None, S.SCHEDULED, S.UP_FOR_RETRY, S.UP_FOR_RESCHEDULE})
 _ANY: frozenset[S | None] = frozenset({None, *S})
@@ -111,3 +112,58 @@ BY_REPORTED_STATE = {
     S.SKIPPED: SKIP,
     S.UP_FOR_RESCHEDULE: RESCHEDULE,
 }
+
+
+# -- DAG runs: the changes users ask for ---------------------------------------------------------
+
+RunRecorder = Callable[[DagRunRecord, datetime], None]
+
+
+def _on_run_queue(run: DagRunRecord, now: datetime) -> None:
+    # As Airflow's DagRun.set_state(QUEUED): the run starts over, the scheduler starts it.
+    run.queued_at = now
+    run.start_date = run.end_date = None
+    run.reason = None
+
+
+def _on_run_marked(run: DagRunRecord, now: datetime) -> None:
+    run.end_date = now
+    run.reason = f"marked {run.state} by a user"
+
+
+@dataclass(frozen=True, slots=True)
+class RunTransition:
+    """A change of a DAG run's state that a user asks for (clear, mark success/failed)."""
+
+    name: str
+    sources: frozenset[DagRunState]
+    target: DagRunState
+    record: RunRecorder
+
+    def apply(self, run: DagRunRecord, now: datetime) -> None:
+        if run.state not in self.sources:
+            raise InvalidTransitionError(
+                f"Cannot {self.name} run {run.run_id!r} of DAG {run.dag_id!r}: it is {run.state}."
+            )
+        run.state = self.target
+        self.record(run, now)
+
+    def allowed(self, run: DagRunRecord) -> bool:
+        return run.state in self.sources
+
+
+#: Task instances of a finished run were cleared: the run is queued again (Airflow's
+#: ``clear_task_instances``). Runs still queued or running keep their state.
+REQUEUE_RUN = RunTransition("queue again", TERMINAL_RUN_STATES, DagRunState.QUEUED, _on_run_queue)
+#: ``dags``/API "mark run success": the operation marks its task instances first.
+MARK_RUN_SUCCESS = RunTransition(
+    "mark success", frozenset(DagRunState), DagRunState.SUCCESS, _on_run_marked
+)
+#: "Mark run failed": running task instances fail, pending ones are skipped first.
+MARK_RUN_FAILED = RunTransition(
+    "mark failed", frozenset(DagRunState), DagRunState.FAILED, _on_run_marked
+)
+#: "Mark run queued": the scheduler starts it again; its task instances are left as they are.
+MARK_RUN_QUEUED = RunTransition(
+    "mark queued", frozenset(DagRunState), DagRunState.QUEUED, _on_run_queue
+)

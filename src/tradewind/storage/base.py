@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol
+from typing import Any, Protocol
 
 from tradewind.storage.records import DagRunRecord, TaskInstanceRecord, TaskTryRecord
 
@@ -52,3 +52,7 @@ class RunStore(Protocol):
     def get_variable(self, key: str) -> str | None: ...
 
     def set_variable(self, key: str, value: str) -> None: ...
+
+    def get_connection(self, conn_id: str) -> dict[str, Any] | None:
+        """The connection's fields (conn_type, host, schema, login, password, port, extra)."""
+        ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from tradewind.errors import DagRunAlreadyExistsError
 from tradewind.storage.records import DagRunRecord, TaskInstanceRecord, TaskTryRecord
@@ -19,6 +20,8 @@ class MemoryStore:
         self._tries: dict[tuple[str, str, str], list[TaskTryRecord]] = {}
         self._xcom: dict[_TiKey, dict[str, str]] = {}
         self._variables: dict[str, str] = {}
+        #: conn_id → fields, for tests and dags test.
+        self.connections: dict[str, dict[str, Any]] = {}
 
     # -- runs ------------------------------------------------------------------------------
 
@@ -95,3 +98,7 @@ class MemoryStore:
 
     def set_variable(self, key: str, value: str) -> None:
         self._variables[key] = value
+
+    def get_connection(self, conn_id: str) -> dict[str, Any] | None:
+        found = self.connections.get(conn_id)
+        return dict(found) if found is not None else None

@@ -21,6 +21,7 @@ from sqlalchemy.orm.util import identity_key
 from tradewind.errors import DagRunAlreadyExistsError
 from tradewind.storage.records import DagRunRecord, TaskInstanceRecord, TaskTryRecord
 from tradewind.storage.rows import (
+    ConnectionRow,
     DagRunRow,
     DagVersionRow,
     TaskInstanceRow,
@@ -265,6 +266,23 @@ class SqlStore:
 
     def get_variable(self, key: str) -> str | None:
         return self.session.scalar(select(VariableRow.val).where(VariableRow.key == key))
+
+    def get_connection(self, conn_id: str) -> dict[str, Any] | None:
+        row = self.session.get(ConnectionRow, conn_id)
+        if row is None:
+            return None
+        fields = (
+            "conn_id",
+            "conn_type",
+            "description",
+            "host",
+            "schema",
+            "login",
+            "password",
+            "port",
+            "extra",
+        )
+        return {name: getattr(row, name) for name in fields}
 
     def set_variable(self, key: str, value: str) -> None:
         upsert(
