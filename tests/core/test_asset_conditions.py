@@ -1,0 +1,33 @@
+import pytest
+
+from tradewind import Asset
+from tradewind.core.asset_conditions import condition_uris, is_satisfied
+from tradewind.sdk.asset import asset_condition
+
+raw, clean, model = Asset("s3://raw"), Asset("s3://clean"), Asset("s3://model")
+
+
+@pytest.mark.parametrize(
+    ("schedule", "updated", "expected"),
+    [
+        (raw, {"s3://raw"}, True),
+        (raw, {"s3://clean"}, False),
+        ([raw, clean], {"s3://raw"}, False),  # a list of assets waits for all of them
+        ([raw, clean], {"s3://raw", "s3://clean"}, True),
+        (raw | clean, {"s3://clean"}, True),
+        ((raw | clean) & model, {"s3://clean"}, False),
+        ((raw | clean) & model, {"s3://clean", "s3://model"}, True),
+    ],
+)
+def test_asset_schedule_is_met_by_the_updated_assets(
+    schedule: object, updated: set[str], expected: bool
+) -> None:
+    condition = asset_condition(schedule)
+    assert condition is not None
+    assert is_satisfied(condition, updated) is expected
+
+
+def test_condition_names_every_asset_once_per_mention() -> None:
+    condition = asset_condition((raw | clean) & model)
+    assert condition is not None
+    assert sorted(condition_uris(condition)) == ["s3://clean", "s3://model", "s3://raw"]
