@@ -1,4 +1,10 @@
-"""Timing commands: wall time of the whole process, several runs, median and range."""
+"""Measuring: wall times of whole commands, and figures that probes take from running servers.
+
+A timed command runs several times; its :class:`Timing` keeps every counted run. A *probe*
+(:class:`Probe`) measures what one command's wall time cannot: it starts a server, drives a
+run through it and reads the figures (seconds, tasks per second, megabytes) from the
+database or from ``/proc``; each counted run gives one value per figure.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
+from typing import Protocol
 
 
 class CommandFailed(RuntimeError):
@@ -16,7 +24,7 @@ class CommandFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class Timing:
-    """Wall times, in seconds, of the counted runs of one command."""
+    """The values of the counted runs of one measurement (seconds unless its row says)."""
 
     seconds: tuple[float, ...]
 
@@ -31,6 +39,34 @@ class Timing:
     @property
     def high(self) -> float:
         return max(self.seconds)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure a probe reports: what it is, and its unit (``s``, ``tasks/s``, ``MB``)."""
+
+    label: str
+    unit: str = "s"
+
+
+class Probe(Protocol):
+    """Measures something that needs a running server; a context manager around its life."""
+
+    #: The figures :meth:`measure` returns, by key.
+    figures: dict[str, Figure]
+
+    def __enter__(self) -> Probe: ...
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+    def measure(self) -> dict[str, float]:
+        """One run: a value per figure key."""
+        ...
 
 
 def run_once(argv: Sequence[str], *, env: Mapping[str, str], cwd: Path) -> float:
@@ -56,3 +92,14 @@ def time_command(
     for _ in range(warmup):
         run_once(argv, env=env, cwd=cwd)
     return Timing(tuple(run_once(argv, env=env, cwd=cwd) for _ in range(repeat)))
+
+
+def run_probe(probe: Probe, *, repeat: int, warmup: int) -> dict[str, Timing]:
+    """Enter ``probe``, measure ``warmup`` runs uncounted and ``repeat`` counted ones."""
+    if repeat < 1:
+        raise ValueError(f"repeat must be at least 1, got {repeat}")
+    with probe:
+        for _ in range(warmup):
+            probe.measure()
+        runs = [probe.measure() for _ in range(repeat)]
+    return {key: Timing(tuple(run[key] for run in runs)) for key in probe.figures}

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from bench.servers import Server, TradewindStandalone
+
 
 class System(Protocol):
     """What a scenario needs to know about the orchestrator it measures."""
@@ -47,6 +49,14 @@ class System(Protocol):
 
     def env(self, home: Path) -> Mapping[str, str]:
         """Environment of every timed command; ``home`` is a private, empty work folder."""
+        ...
+
+    def server(self, home: Path, database_url: str, *, defaults: bool = False) -> Server:
+        """The system's one-machine server in ``home``, on ``database_url`` ("": SQLite).
+
+        With ``defaults`` it starts as a user's first start does (example DAGs and all);
+        else without example DAGs, and the DAGs written to its folder are not paused.
+        """
         ...
 
 
@@ -90,6 +100,11 @@ class TradewindSystem:
     def env(self, home: Path) -> Mapping[str, str]:
         return {**os.environ, "TRADEWIND_HOME": str(home)}
 
+    def server(self, home: Path, database_url: str, *, defaults: bool = False) -> Server:
+        return TradewindStandalone(
+            self.executable(), home, database_url=database_url, as_installed=defaults
+        )
+
 
 SYSTEMS: dict[str, System] = {"tradewind": TradewindSystem()}
 
@@ -97,3 +112,17 @@ SYSTEMS: dict[str, System] = {"tradewind": TradewindSystem()}
 #: 3.3.2's ``airflow dags test`` "on this kind of machine", in seconds, by scenario.
 QUOTED_AIRFLOW_SECONDS: dict[str, float] = {"chain50": 13.0, "fanout200": 21.0}
 QUOTED_AIRFLOW_LABEL = "Apache Airflow 3.3.2 `airflow dags test` (quoted in the issue)"
+
+#: Airflow 3.3.2 with the LocalExecutor on SQLite, quoted in the scheduler issue: by
+#: (scenario, figure), the value in the figure's unit.
+QUOTED_AIRFLOW_SERVER: dict[tuple[str, str], float] = {
+    ("sched_chain50", "total"): 56.0,
+    ("sched_chain50", "gap"): 0.9,
+    ("sched_fanout200", "total"): 73.0,
+    ("sched_fanout200", "throughput"): 2.8,
+    ("standalone_ready", "ready"): 7.0,
+    ("idle_rss", "rss"): 950.0,
+}
+QUOTED_AIRFLOW_SERVER_LABEL = (
+    "Apache Airflow 3.3.2, LocalExecutor on SQLite (quoted in the scheduler issue, not measured)"
+)

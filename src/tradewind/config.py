@@ -80,6 +80,18 @@ class SchedulerSettings:
 class ApiSettings:
     host: str = "127.0.0.1"
     port: int = 8080
+    #: Key that signs the API's access tokens (HS256); empty means one generated once and
+    #: kept in ``$TRADEWIND_HOME/api_secret_key``. Give every API server the same key.
+    secret_key: str = ""
+    #: Seconds an access token from ``POST /auth/token`` stays valid.
+    access_token_expiration: int = 86400
+    #: The largest page a list endpoint returns, whatever ``limit`` asks for.
+    maximum_page_limit: int = 100
+    #: Failed logins in a row (per username and client address) before each further attempt
+    #: must wait, twice as long after each failure.
+    login_failures_before_delay: int = 5
+    #: A scheduler or DAG processor silent this many seconds is reported unhealthy.
+    health_check_threshold: float = 30.0
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -145,12 +146,23 @@ def test_a_try_is_started_relayed_and_reported(
 
     started = before[0]
     assert started["kind"] == Kind.STARTED and started["key"] == workload.key
-    assert {m["method"] for m in before if m["kind"] == Kind.REQUEST} >= {
-        "get_run_info",
-        "set_xcom",
-    }
+    # The workload carries the run, so the task only asks to store its result.
+    assert {m["method"] for m in before if m["kind"] == Kind.REQUEST} == {"set_xcom"}
     assert event.key == workload.key and event.state is S.SUCCESS
     assert event.pid == started["pid"] != supervisor.process.pid
+
+
+def test_a_workload_without_the_run_makes_the_task_ask_for_it(
+    supervisor: SupervisorProcess, tmp_path: Path
+) -> None:
+    dag = write_dag(tmp_path, "asks", "@task\ndef answer():\n    return 42\nanswer()")
+    workload = replace(supervisor.workload(dag, "asks", "answer"), run=None)
+
+    supervisor.submit(workload, tmp_path / "asks.log")
+    event, before = supervisor.until_event()
+
+    assert "get_run_info" in {m["method"] for m in before if m["kind"] == Kind.REQUEST}
+    assert event.state is S.SUCCESS
 
 
 def test_output_written_straight_to_the_file_descriptors_lands_in_the_log(

@@ -7,15 +7,14 @@ CLI process, and they show the same ``DagSpec`` the scheduler will see.
 
 from __future__ import annotations
 
-import importlib
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from tradewind.cli.main import EXIT_BAD_INPUT
+from tradewind.cli.output import output_option, yaml_dumper
 from tradewind.errors import TradewindError
 
 if TYPE_CHECKING:
@@ -55,22 +54,23 @@ def register(group: click.Group) -> None:
 
 
 @click.command("list")
-@click.argument("path", type=click.Path(path_type=Path))
-@click.option(
-    "--output",
-    "-o",
-    type=click.Choice(["table", "json", "yaml"]),
-    default="table",
-    show_default=True,
-)
+@click.argument("path", type=click.Path(path_type=Path), required=False)
+@output_option
 @_timeout_option
 @click.pass_context
-def list_dags(ctx: click.Context, path: Path, output: str, timeout: float) -> None:
+def list_dags(ctx: click.Context, path: Path | None, output: str, timeout: float) -> None:
     """List the DAGs that PATH (a DAG file or folder) defines, and its import errors.
 
-    Exits with status 1 when a file failed to import; its error is listed with the DAGs.
+    Without PATH, list the DAGs in the metadata database (paused or not, schedule, next
+    run) and the import errors the DAG processor recorded. Exits with status 1 when a file
+    failed to import; its error is listed with the DAGs.
     """
-    yaml_dump = _yaml_dumper() if output == "yaml" else None  # fail before parsing
+    if path is None:
+        from tradewind.cli.run_commands import list_dags_in_database
+
+        list_dags_in_database(ctx, output)
+        return
+    yaml_dump = yaml_dumper() if output == "yaml" else None  # fail before parsing
     result = _parse(path, timeout)
     if output == "table":
         _print_table(path, result)
@@ -81,22 +81,6 @@ def list_dags(ctx: click.Context, path: Path, output: str, timeout: float) -> No
             click.echo()
     if result.errors:
         ctx.exit(EXIT_IMPORT_ERRORS)
-
-
-def _yaml_dumper() -> Callable[[Any], str]:
-    try:
-        # Through import_module: PyYAML is optional, and so are its type stubs.
-        yaml = importlib.import_module("yaml")
-    except ImportError:
-        raise _BadInput(
-            "--output yaml needs PyYAML, which is not installed: run `pip install pyyaml`, "
-            "or use --output json."
-        ) from None
-
-    def dump(data: Any) -> str:
-        return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-
-    return dump
 
 
 def _parse(path: Path, timeout: float) -> ParseResult:

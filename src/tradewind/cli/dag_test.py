@@ -138,10 +138,11 @@ def run_dag_test(
     finally:
         if handler is not None:
             logging.getLogger().removeHandler(handler)
+    position = {task_id: n for n, task_id in enumerate(driver.index.order)}
     result = DagTestResult(
         run=driver.run,
         task_instances=sorted(
-            driver.task_instances(), key=lambda ti: (spec_order(driver, ti.task_id), ti.map_index)
+            driver.task_instances(), key=lambda ti: (position[ti.task_id], ti.map_index)
         ),
         tries=[
             t
@@ -153,10 +154,6 @@ def run_dag_test(
     if console is not None and not quiet:
         print_summary(console, result)
     return result
-
-
-def spec_order(driver: DagRunDriver, task_id: str) -> int:
-    return driver.index.order.index(task_id)
 
 
 def _status_updater(driver: DagRunDriver, status: Any) -> Callable[[str], None]:

@@ -34,12 +34,33 @@ def db() -> None:
     """Create, upgrade and check the metadata database."""
 
 
+@cli.group()
+def config() -> None:
+    """Show the settings in effect (tradewind.toml and TRADEWIND__SECTION__KEY variables)."""
+
+
+@cli.group()
+def users() -> None:
+    """Create, list and delete the users of the REST API."""
+
+
 def _register_commands() -> None:
-    from tradewind.cli import dag_commands, db_commands, server_commands, task_commands
+    from tradewind.cli import (
+        config_commands,
+        dag_commands,
+        db_commands,
+        run_commands,
+        server_commands,
+        task_commands,
+        user_commands,
+    )
 
     dag_commands.register(dags)
+    run_commands.register(dags)
     task_commands.register(tasks)
     db_commands.register(db)
+    config_commands.register(config)
+    user_commands.register(users)
     server_commands.register(cli)
 
 

@@ -80,7 +80,31 @@ def dag_processor(dags_folder: Path | None) -> None:
     processor.run(_stop_on_signals())
 
 
+@click.command("api-server")
+@click.option("--host", help="Address to listen on (default [api] host, 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default [api] port, 8080).")
+def api_server(host: str | None, port: int | None) -> None:
+    """Serve the REST API (Airflow's /api/v2; several may run against one database)."""
+    import uvicorn
+
+    from tradewind.config import load_settings
+    from tradewind.logging import configure_logging
+    from tradewind.server.api_process import uvicorn_config
+    from tradewind.server.assembly import open_database
+    from tradewind.storage.migrate import check
+
+    configure_logging()
+    settings = load_settings()
+    engine, factory = open_database(settings)
+    if not check(engine):
+        raise click.ClickException("The database is not up to date; run `tradewind db migrate`.")
+    config = uvicorn_config(settings, factory, host or settings.api.host, port or settings.api.port)
+    click.echo(f"Tradewind API on http://{config.host}:{config.port} (docs: /docs)")
+    uvicorn.Server(config).run()
+
+
 def register(group: click.Group) -> None:
     group.add_command(standalone)
     group.add_command(scheduler)
     group.add_command(dag_processor)
+    group.add_command(api_server)

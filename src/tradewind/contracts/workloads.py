@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tradewind.contracts.runs import TaskInstanceKey
+from tradewind.contracts.runs import DagRunInfo, TaskInstanceKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,3 +24,6 @@ class ExecuteTask:
     execution_timeout: float | None = None
     #: When the first poke of a rescheduled sensor started (its timeout counts from there).
     reschedule_start_date: datetime | None = None
+    #: The run as the scheduler knew it when it queued the try, so the task need not ask for
+    #: it; None: the task asks its execution client.
+    run: DagRunInfo | None = None

@@ -7,7 +7,7 @@ scheduler, every run on a server (SQL store, local or Celery executor).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -118,8 +118,21 @@ class DagRunDriver:
             self.run.start_date = now
             self.store.save_dag_run(self.run)
 
-    def plan(self, now: datetime, candidates: Iterable[str] | None = None) -> Plan:
-        plan = plan_run(self.index, self.task_instances(), now=now, candidates=candidates)
+    def plan(
+        self,
+        now: datetime,
+        candidates: Iterable[str] | None = None,
+        tis: Iterable[TaskInstanceRecord] | None = None,
+        evaluable: Collection[str] | None = None,
+    ) -> Plan:
+        """Plan the run (``candidates`` only, when given) and save what the plan changed.
+
+        ``tis`` are the records to plan with (default: every instance of the run); with only
+        some of them, ``evaluable`` names the tasks they let the planner decide (see
+        :func:`~tradewind.core.planner.plan_run`).
+        """
+        records = self.task_instances() if tis is None else tis
+        plan = plan_run(self.index, records, now=now, candidates=candidates, evaluable=evaluable)
         if plan.removed:
             self.store.delete_task_instances(plan.removed)
         if plan.created:
@@ -132,6 +145,10 @@ class DagRunDriver:
         """Queue a scheduled task instance and describe its try for an executor."""
         tr.QUEUE.apply(ti, now)
         self.store.save_task_instances([ti])
+        return self.describe(ti)
+
+    def describe(self, ti: TaskInstanceRecord) -> ExecuteTask:
+        """The workload of a queued task instance's try (saving the queueing is the caller's)."""
         return ExecuteTask(
             key=TaskInstanceKey(ti.dag_id, ti.run_id, ti.task_id, ti.map_index, ti.try_number),
             dag_file=self.spec.fileloc,
@@ -142,6 +159,7 @@ class DagRunDriver:
             max_tries=ti.max_tries,
             execution_timeout=self.index.task(ti.task_id).execution_timeout,
             reschedule_start_date=ti.reschedule_start_date,
+            run=run_info(self.run),
         )
 
     # -- events ----------------------------------------------------------------------------------
@@ -262,11 +280,20 @@ class DagRunDriver:
 
     # -- the run's state --------------------------------------------------------------------------
 
-    def update_state(self, now: datetime, plan: Plan | None = None) -> DagRunState:
-        """Finish the run if its task instances decide it; returns the run's state."""
+    def update_state(
+        self,
+        now: datetime,
+        plan: Plan | None = None,
+        tis: list[TaskInstanceRecord] | None = None,
+    ) -> DagRunState:
+        """Finish the run if its task instances decide it; returns the run's state.
+
+        ``tis``: every instance of the run, if the caller holds them already.
+        """
         if self.run.state in TERMINAL_RUN_STATES:
             return self.run.state
-        tis = self.task_instances()
+        if tis is None:
+            tis = self.task_instances()
         verdict = judge_run(self.index, tis)
         state, reason = verdict.state, verdict.reason
         if state is DagRunState.RUNNING:

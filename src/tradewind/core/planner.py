@@ -7,7 +7,7 @@ code serves the in-memory store of ``dags test`` and the SQL store of the schedu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -35,6 +35,8 @@ class Plan:
     removed: list[TaskInstanceRecord] = field(default_factory=list)
     #: The earliest time a waiting retry or reschedule becomes due.
     next_wakeup: datetime | None = None
+    #: Tasks the pass should have looked at but could not (see ``plan_run``'s ``evaluable``).
+    deferred: set[str] = field(default_factory=set)
 
 
 def new_task_instance(
@@ -58,7 +60,7 @@ def new_task_instance(
 class _RunView:
     def __init__(self, index: SpecIndex, tis: Iterable[TaskInstanceRecord]) -> None:
         self.index = index
-        self.by_task: dict[str, list[TaskInstanceRecord]] = {t: [] for t in index.order}
+        self.by_task: dict[str, list[TaskInstanceRecord]] = {}
         for ti in tis:
             self.by_task.setdefault(ti.task_id, []).append(ti)
         for items in self.by_task.values():
@@ -183,15 +185,24 @@ def plan_run(
     *,
     now: datetime,
     candidates: Iterable[str] | None = None,
+    evaluable: Collection[str] | None = None,
 ) -> Plan:
-    """Decide the next steps of one run. ``candidates`` limits which tasks are looked at."""
+    """Decide the next steps of one run. ``candidates`` limits which tasks are looked at.
+
+    ``evaluable``, when given, names the tasks whose instances and inputs
+    (:meth:`SpecIndex.plan_inputs`) are all among ``tis``: a task outside it that the pass
+    reaches is not decided but put in ``Plan.deferred``, for the caller to load and plan.
+    """
     view = _RunView(index, tis)
     plan = Plan()
     wanted = set(candidates) if candidates is not None else None
     for task_id in index.order:
         if wanted is not None and task_id not in wanted:
             continue
-        items = view.by_task[task_id]
+        if evaluable is not None and task_id not in evaluable:
+            plan.deferred.add(task_id)
+            continue
+        items = view.by_task.get(task_id, [])
         # Tasks of a mapped group expand as soon as the group's count is known; each
         # instance then waits for its own upstream instances.
         if (

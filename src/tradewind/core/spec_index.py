@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from tradewind.contracts.dagspec import DagSpec, TaskSpec
+from tradewind.core.mapping import referenced_tasks
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,9 +21,27 @@ class SpecIndex:
     indirect_setups: dict[str, frozenset[str]]
     #: The tasks whose states decide the run's state (teardowns aside, see run_state).
     run_state_tasks: frozenset[str]
+    #: The tasks whose results some mapped task (or mapped task group) maps over.
+    mapped_over: frozenset[str] = frozenset()
 
     def task(self, task_id: str) -> TaskSpec:
         return self.spec.tasks[task_id]
+
+    def plan_inputs(self, task_ids: Iterable[str]) -> set[str]:
+        """The tasks whose instances planning ``task_ids`` reads: the tasks themselves, their
+        upstream tasks, the setups that guard them and the tasks whose results they map over."""
+        found: set[str] = set()
+        for task_id in task_ids:
+            task = self.spec.tasks.get(task_id)
+            if task is None:
+                continue
+            found.add(task_id)
+            found.update(task.upstream)
+            found.update(self.indirect_setups[task_id])
+            length = self.map_length_spec(task_id)
+            if length is not None:
+                found.update(referenced_tasks(length))
+        return found
 
     def map_length_spec(self, task_id: str) -> dict[str, object] | None:
         task = self.spec.tasks[task_id]
@@ -96,6 +116,14 @@ def _indirect_setups(
     return frozenset(found)
 
 
+def _map_length(spec: DagSpec, task: TaskSpec) -> dict[str, object] | None:
+    if task.map_length is not None:
+        return task.map_length
+    if task.mapped_group is not None:
+        return spec.task_groups[task.mapped_group].map_length
+    return None
+
+
 @lru_cache(maxsize=256)
 def index_spec(spec: DagSpec) -> SpecIndex:
     order = _order(spec)
@@ -105,4 +133,10 @@ def index_spec(spec: DagSpec) -> SpecIndex:
         order=order,
         indirect_setups={t: _indirect_setups(spec, t, ancestors[t], descendants[t]) for t in order},
         run_state_tasks=_run_state_tasks(spec),
+        mapped_over=frozenset(
+            producer
+            for task in spec.tasks.values()
+            if (length := _map_length(spec, task)) is not None
+            for producer in referenced_tasks(length)
+        ),
     )

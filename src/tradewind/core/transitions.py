@@ -155,7 +155,7 @@ class RunTransition:
 #: Task instances of a finished run were cleared: the run is queued again (Airflow's
 #: ``clear_task_instances``). Runs still queued or running keep their state.
 REQUEUE_RUN = RunTransition("queue again", TERMINAL_RUN_STATES, DagRunState.QUEUED, _on_run_queue)
-#: ``dags``/API "mark run success": the operation marks its task instances first.
+#: "Mark run success": the operation (server.run_operations) marks its task instances first.
 MARK_RUN_SUCCESS = RunTransition(
     "mark success", frozenset(DagRunState), DagRunState.SUCCESS, _on_run_marked
 )

@@ -169,7 +169,7 @@ def run_task(
         operator: Any = None
         try:
             task = dag.get_task(key.task_id)
-            run = client.get_run_info(key.dag_id, key.run_id)
+            run = workload.run or client.get_run_info(key.dag_id, key.run_id)
             ti = RuntimeTaskInstance(
                 key=key,
                 task=task,

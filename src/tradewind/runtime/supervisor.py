@@ -13,7 +13,8 @@ single-threaded event loop:
 * relays the task's state requests to the executor and the answers back;
 * forwards the task's event, or makes one when the process ended without one (naming its
   exit code or signal; up for retry while ``try_number <= max_tries``);
-* sends a heartbeat with the running tries every heartbeat interval;
+* sends a heartbeat with the running tries every heartbeat interval (a try whose process is
+  stopped, by SIGSTOP or a debugger, is left out: it is not making progress);
 * kills a task process still alive ``kill_grace`` seconds after its execution timeout (the
   runner's own alarm should have ended it: this catches code that swallows the timeout);
 * on ``stop`` (or SIGTERM, or the executor's socket closing) sends SIGTERM to every task
@@ -406,8 +407,12 @@ class Supervisor:
         if now < self._next_heartbeat:
             return
         self._next_heartbeat = now + self.options.heartbeat_interval
+        # A stopped process (SIGSTOP, a debugger) makes no progress: it does not heartbeat,
+        # so the scheduler treats it as a zombie once the timeout passes.
         keys: list[TaskInstanceKey] = [
-            t.workload.key for t in self._tries.values() if not t.reported
+            t.workload.key
+            for t in self._tries.values()
+            if not t.reported and not _is_stopped(t.pid)
         ]
         if keys:
             self._send({"kind": Kind.HEARTBEAT, "keys": keys})
@@ -435,6 +440,15 @@ class Supervisor:
         self._selector.close()
         os.close(self._wake_r)
         os.close(self._wake_w)
+
+
+def _is_stopped(pid: int) -> bool:
+    """Whether the process is stopped by a signal or a tracer (Linux; False elsewhere)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return False
+    return stat.rpartition(b")")[2].split()[0] in (b"T", b"t")
 
 
 def _not_loadable(workload: ExecuteTask, loaded: LoadResult) -> str:
@@ -474,6 +488,9 @@ def _death_reason(pid: int, status: int) -> str:
 def warm_up(modules: Sequence[str] = ()) -> None:
     """Import what task processes need, so that they inherit it instead of importing it."""
     import tradewind.runtime.runner  # noqa: F401  (the runner and the authoring API)
+    from tradewind.runtime.task_process import resolve_system_calls
+
+    resolve_system_calls()
 
     names = list(modules)
     for package_name in WARM_PACKAGES:

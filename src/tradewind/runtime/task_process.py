@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import dataclasses
+import functools
 import logging
 import os
 import signal
@@ -32,7 +33,7 @@ from tradewind.runtime.runner import run_task, task_label
 if TYPE_CHECKING:
     from tradewind.sdk.dag import DAG
 
-__all__ = ["TaskTerminated", "run_task_process", "write_log_line"]
+__all__ = ["TaskTerminated", "resolve_system_calls", "run_task_process", "write_log_line"]
 
 LOG_FORMAT = "[%(asctime)s.%(msecs)03dZ] {%(name)s} %(levelname)s - %(message)s"
 LOG_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
@@ -53,12 +54,30 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise TaskTerminated(1)
 
 
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    """libc's ``prctl`` (Linux), looked up once: task processes fork with it resolved."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        # The process's own symbols include libc's (find_library would run ldconfig).
+        function: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return function
+
+
+def resolve_system_calls() -> None:
+    """Look up what task processes call through ctypes, in the parent that forks them."""
+    _prctl()
+
+
 def _die_with_parent(parent_pid: int) -> None:
     """Ask Linux to SIGKILL this process when the supervisor dies (best effort elsewhere)."""
-    if sys.platform.startswith("linux"):
-        with suppress(OSError, AttributeError):
-            # The process's own symbols include libc's (find_library would run ldconfig).
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    prctl = _prctl()
+    if prctl is not None:
+        with suppress(OSError):
+            prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent_pid:  # the parent died before the request took effect
         os._exit(1)
 
@@ -134,6 +153,8 @@ def run_task_process(
         forget_parent()
         masker = Masker()
         masker.add_environment_variables(os.environ)
+        if workload.run is not None:  # what the client would have registered, had it been asked
+            masker.add_sensitive_items(workload.run.conf)
         _configure_logging(_open_log(log_path), masker)
         sys.path.insert(0, str(Path(workload.dag_file).parent))
         channel = Channel(sock)

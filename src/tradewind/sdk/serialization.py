@@ -27,6 +27,17 @@ def _assets(items: list[Any]) -> tuple[dict[str, Any], ...]:
     )
 
 
+def _json_safe(value: Any) -> Any:
+    """Sets become sorted lists, so a DAG's JSON (and its version hash) never varies."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted(_json_safe(v) for v in value)
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
 def _priorities(dag: DAG) -> dict[str, int]:
     """priority_weight totals: each task's own weight plus its relatives' per weight_rule."""
     order = dag.topological_sort()
@@ -149,7 +160,7 @@ def serialize_dag(dag: DAG) -> DagSpec:
         fail_fast=dag.fail_fast,
         has_on_success_callback=dag.on_success_callback is not None,
         has_on_failure_callback=dag.on_failure_callback is not None,
-        access_control=dag.access_control,
+        access_control=_json_safe(dag.access_control),
         edge_info=tuple((up, down, info) for (up, down), info in sorted(dag.edge_info.items())),
         dag_display_name=dag.dag_display_name,
     )

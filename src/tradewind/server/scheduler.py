@@ -1,10 +1,22 @@
 """The scheduler loop: woken by task events, with timers for periodic work.
 
-Each step runs in one transaction: apply the executor's events (and plan the downstream
-tasks of each finished try at once), record heartbeats, create scheduled runs that are due,
-start queued runs, plan the runs that need it, queue what pools and limits allow, fail
-zombies and timed-out runs. Workloads go to the executor after the commit. Nothing waits for
-a polling interval when an event can wake it.
+Each step runs in one transaction and commits once; workloads go to the executor after the
+commit. A step woken by events does only what they call for:
+
+1. apply the executor's events (a try ended, a try's process started or heartbeats);
+2. plan the touched runs, looking only at the tasks the events may have made ready (the
+   finished task's downstream tasks) and reading only their instances and their inputs;
+3. queue what pools and limits allow, if the step made something ready or a backlog waits.
+
+Timers add the rest: every ``poll_interval`` the runs made by other processes (triggered,
+cleared, due on a timetable) are created and started; every ``sweep_interval`` zombies and
+timed-out runs are failed, orphaned tries adopted and the running runs planned in full (retry
+delays, missed events). A waiting retry sets its own timer. Nothing waits for a polling
+interval when an event can wake it.
+
+Several schedulers may share a PostgreSQL database: rows to work on are claimed with
+``SELECT … FOR UPDATE SKIP LOCKED`` and a try queued by one is adopted by another only when
+the first stops heartbeating (or is gone from this host).
 """
 
 from __future__ import annotations
@@ -14,7 +26,7 @@ import os
 import socket
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -22,27 +34,33 @@ from sqlalchemy.orm import Session
 
 from tradewind.contracts.events import TaskEvent
 from tradewind.contracts.runs import DagRunType, TaskInstanceKey
-from tradewind.contracts.states import ACTIVE_TASK_STATES, DagRunState
+from tradewind.contracts.states import DagRunState
 from tradewind.contracts.states import TaskInstanceState as S
 from tradewind.contracts.workloads import ExecuteTask
+from tradewind.core import transitions as tr
 from tradewind.core.dagrun import DagRunDriver
 from tradewind.core.limits import Occupancy, pick_queueable
 from tradewind.core.planner import new_task_instance
 from tradewind.core.run_creation import next_scheduled_run
 from tradewind.core.spec_index import index_spec
+from tradewind.errors import DagRunAlreadyExistsError
 from tradewind.executors.base import Executor
+from tradewind.server.scheduler_step import RunKey, Step, Waiting, with_downstream
 from tradewind.server.specs import SessionFactory, SpecCache
+from tradewind.storage.records import TaskInstanceRecord
 from tradewind.storage.repos import dag_runs as run_repo
 from tradewind.storage.repos import dags as dag_repo
 from tradewind.storage.repos import jobs as job_repo
 from tradewind.storage.repos import pools as pool_repo
 from tradewind.storage.repos import task_instances as ti_repo
-from tradewind.storage.sql_store import SqlStore
+from tradewind.storage.rows import TaskInstanceRow
 from tradewind.timetables import DataInterval
+
+__all__ = ["Scheduler", "SchedulerOptions"]
 
 log = logging.getLogger(__name__)
 
-RunKey = tuple[str, str]
+_EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
 def _utcnow() -> datetime:
@@ -54,10 +72,25 @@ class SchedulerOptions:
     parallelism: int = 32
     #: A running try silent this long is a zombie.
     zombie_timeout: float = 60.0
-    #: How often runs are re-planned in full (retry delays, missed events) and zombies sought.
+    #: How often zombies, timed-out runs and orphaned tries are sought and running runs are
+    #: planned in full (missed events).
     sweep_interval: float = 1.0
+    #: How often runs that other processes made (triggered, cleared) or that timetables make
+    #: due are looked for between sweeps.
+    poll_interval: float = 0.2
+    #: How often the scheduler's job records that it is alive.
     heartbeat_interval: float = 5.0
     max_runs_per_step: int = 64
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class Scheduler:
@@ -74,12 +107,27 @@ class Scheduler:
         self.options = options or SchedulerOptions()
         self.clock = clock
         self.specs = SpecCache()
-        self._wake = threading.Event()
-        self._in_flight: set[TaskInstanceKey] = set()
-        self._next_sweep = datetime.min.replace(tzinfo=UTC)
-        self._next_wakeup: datetime | None = None
-        self._next_heartbeat = datetime.min.replace(tzinfo=UTC)
         self.job_id: int | None = None
+        self._hostname = socket.gethostname()
+        self._wake = threading.Event()
+        #: Tries handed to the executor whose end has not been applied yet.
+        self._in_flight: set[TaskInstanceKey] = set()
+        #: What the executor reported and no committed step has applied yet.
+        self._events: list[TaskEvent] = []
+        self._heard: set[TaskInstanceKey] = set()
+        self._next_sweep = _EPOCH
+        self._next_poll = _EPOCH
+        self._next_heartbeat = _EPOCH
+        #: When a run's waiting retry (or reschedule) is due: plan it then.
+        self._wakeups: dict[RunKey, datetime] = {}
+        #: Scheduled instances may wait that the last queueing pass did not take.
+        self._backlog = True
+        #: A run ended or was created: look for runs to create and start in this step.
+        self._look_for_runs = True
+        #: Tasks known to wait for an unfinished upstream task (see ``Step.waiting``).
+        self._waiting: Waiting = {}
+        #: Pool name → (slots, whether deferred instances hold slots), read on sweeps.
+        self._pools: dict[str, tuple[int, bool]] | None = None
 
     # -- the loop ------------------------------------------------------------------------------
 
@@ -87,21 +135,36 @@ class Scheduler:
         """Run the next step now (called by the executor when an event arrives)."""
         self._wake.set()
 
+    def wake_for_runs(self) -> None:
+        """Look for runs to create and start in the next step, and run it now (a run was
+        triggered, or DAGs changed, in this process)."""
+        self._look_for_runs = True
+        self._wake.set()
+
     def run(self, stop: threading.Event) -> None:
+        """Register as a scheduler job and step until ``stop`` is set."""
         with self.session_factory() as session:
             job = job_repo.create_job(
                 session=session,
                 kind="scheduler",
-                hostname=socket.gethostname(),
+                hostname=self._hostname,
                 pid=os.getpid(),
                 now=self.clock(),
             )
             session.commit()
             self.job_id = job.id
         self.reset_orphaned_tasks()
+        failures = 0
         try:
             while not stop.is_set():
-                self.step()
+                try:
+                    self.step()
+                    failures = 0
+                except Exception:  # the loop's boundary: a failed step is tried again
+                    failures += 1
+                    log.exception("A scheduler step failed (%d in a row); trying again", failures)
+                    stop.wait(min(5.0, 0.05 * 2**failures))
+                    continue
                 self._wake.wait(timeout=self._seconds_to_next_timer())
                 self._wake.clear()
         finally:
@@ -110,102 +173,240 @@ class Scheduler:
                 session.commit()
 
     def _seconds_to_next_timer(self) -> float:
+        if self._look_for_runs:  # a run ended: the DAG's next run may start at once
+            return 0.0
         now = self.clock()
-        due = [self._next_sweep, self._next_heartbeat]
-        if self._next_wakeup is not None:
-            due.append(self._next_wakeup)
+        due = [self._next_sweep, self._next_poll, self._next_heartbeat, *self._wakeups.values()]
         return max(0.0, min(5.0, min((d - now).total_seconds() for d in due)))
 
     def step(self) -> int:
         """One pass of scheduling; returns the number of workloads submitted."""
         now = self.clock()
         sweep = now >= self._next_sweep
+        poll = sweep or self._look_for_runs or now >= self._next_poll
+        self._events.extend(self.executor.events())
+        heartbeats = getattr(self.executor, "heartbeats", None)
+        if heartbeats is not None:
+            self._heard.update(heartbeats())
         with self.session_factory() as session:
-            store = SqlStore(session)
-            touched: dict[RunKey, set[str] | None] = defaultdict(set)
-            self._apply_events(session, store, now, touched)
+            step = Step(session, now, sweep=sweep, waiting=self._waiting)
+            self._apply_events(step)
+            for run_key, when in list(self._wakeups.items()):
+                if when <= now:
+                    del self._wakeups[run_key]
+                    step.touch(run_key, None)
             if sweep:
-                self._next_sweep = now + timedelta(seconds=self.options.sweep_interval)
-                self._create_scheduled_runs(session, store, now, touched)
-                self._fail_zombies(session, store, now, touched)
-                self._time_out_runs(session, store, now)
-                for run in run_repo.list_dag_runs_to_plan(
-                    session=session, limit=self.options.max_runs_per_step
-                ):
-                    touched[(run.dag_id, run.run_id)] = None
-            self._start_queued_runs(session, store, now, touched)
-            self._plan(session, store, now, touched)
-            workloads = self._queue(session, store, now)
+                self._sweep(step)
+            if poll:
+                self._look_for_runs = False
+                self._next_poll = now + timedelta(seconds=self.options.poll_interval)
+                self._create_scheduled_runs(step)
+                self._start_queued_runs(step)
+            self._plan(step)
+            queue = step.made_ready or self._backlog or sweep
+            workloads = self._queue(step) if queue else []
             if now >= self._next_heartbeat and self.job_id is not None:
                 job_repo.update_job_heartbeat(session=session, job_id=self.job_id, now=now)
                 self._next_heartbeat = now + timedelta(seconds=self.options.heartbeat_interval)
             session.commit()
+        self._events.clear()
+        self._heard.clear()
+        if sweep:
+            self._next_sweep = now + timedelta(seconds=self.options.sweep_interval)
         for workload in workloads:
             self._in_flight.add(workload.key)
             self.executor.submit(workload)
         return len(workloads)
 
-    # -- pieces of a step ------------------------------------------------------------------------
+    # -- runs and their drivers ------------------------------------------------------------------
 
-    def _driver(
-        self, session: Session, store: SqlStore, dag_id: str, run_id: str
-    ) -> DagRunDriver | None:
-        run = store.get_dag_run(dag_id, run_id)
-        if run is None:
-            return None
-        spec = self.specs.get(session, dag_id, run.dag_version)
-        if spec is None:
-            log.error(
-                "DAG run %s of %s names an unknown DAG version %s", run_id, dag_id, run.dag_version
-            )
-            return None
-        return DagRunDriver(spec, store, run)
+    def _driver(self, step: Step, dag_id: str, run_id: str) -> DagRunDriver | None:
+        """The run's driver, built once per step (the run is read once per step)."""
+        run_key = (dag_id, run_id)
+        if run_key in step.drivers:
+            return step.drivers[run_key]
+        driver = None
+        run = step.store.get_dag_run(dag_id, run_id)
+        if run is not None:
+            spec = self.specs.get(step.session, dag_id, run.dag_version)
+            if spec is None:
+                log.error(
+                    "DAG run %s of %s names an unknown DAG version %s",
+                    run_id,
+                    dag_id,
+                    run.dag_version,
+                )
+            else:
+                driver = DagRunDriver(spec, step.store, run)
+        step.drivers[run_key] = driver
+        return driver
 
-    def _apply_events(
-        self,
-        session: Session,
-        store: SqlStore,
-        now: datetime,
-        touched: dict[RunKey, set[str] | None],
-    ) -> None:
-        heartbeats = getattr(self.executor, "heartbeats", None)
-        for key in heartbeats() if heartbeats is not None else ():
-            # The first heartbeat of a try comes when its process starts: it is running.
-            if not ti_repo.update_task_instance_heartbeat(session=session, key=key, now=now):
-                driver = self._driver(session, store, key.dag_id, key.run_id)
-                if driver is not None and driver.mark_running(key, now):
-                    ti_repo.update_task_instance_heartbeat(session=session, key=key, now=now)
-        for event in self.executor.events():
-            self._apply_event(session, store, event, now, touched)
+    # -- 1. events -----------------------------------------------------------------------------
 
-    def _apply_event(
-        self,
-        session: Session,
-        store: SqlStore,
-        event: TaskEvent,
-        now: datetime,
-        touched: dict[RunKey, set[str] | None],
-    ) -> None:
-        key = event.key
-        driver = self._driver(session, store, key.dag_id, key.run_id)
-        if driver is None:
-            return
+    def _apply_events(self, step: Step) -> None:
+        # A try that ended in this batch needs no separate start: its end records both.
+        ended = {event.key for event in self._events if event.state is not S.RUNNING}
+        heard = [key for key in self._heard if key not in ended]
+        events: dict[RunKey, list[TaskEvent]] = defaultdict(list)
+        for event in self._events:
+            events[(event.key.dag_id, event.key.run_id)].append(event)
+        heard_tasks: dict[RunKey, set[str]] = defaultdict(set)
+        for key in heard:
+            heard_tasks[(key.dag_id, key.run_id)].add(key.task_id)
+        for run_key in events.keys() | heard_tasks.keys():
+            driver = self._driver(step, *run_key)
+            if driver is None:
+                self._in_flight.difference_update(e.key for e in events.get(run_key, ()))
+                continue
+            # One read of the instances the events change and planning after them decides
+            # (what those decisions depend on is read by the plan, if it must be).
+            ended_tasks = {e.key.task_id for e in events.get(run_key, ())}
+            touched = with_downstream(driver, ended_tasks)  # what the events will touch
+            planned = with_downstream(driver, touched)  # what planning them may decide
+            step.read(driver, planned | heard_tasks.get(run_key, set()))
+            for event in events.get(run_key, ()):
+                self._apply_event(step, driver, event)
+        self._record_heartbeats(step, heard)
+
+    def _apply_event(self, step: Step, driver: DagRunDriver, event: TaskEvent) -> None:
         if event.state is S.RUNNING:
-            driver.mark_running(key, event.start_date or now, hostname=event.hostname)
+            driver.mark_running(event.key, event.start_date or step.now, hostname=event.hostname)
             return
-        self._in_flight.discard(key)
-        changed = driver.apply_event(event, now)
-        bucket = touched[(key.dag_id, key.run_id)]
-        if bucket is not None:
-            bucket.update(changed)
+        self._in_flight.discard(event.key)
+        changed = driver.apply_event(event, step.now)
+        run_key = (event.key.dag_id, event.key.run_id)
+        step.ended[run_key][event.key.task_id] = event.state
+        if event.skip_task_ids:  # skips changed instances the step (and ``waiting``) knows of
+            step.forget_light(run_key)
+            self._waiting.pop(run_key, None)
+        step.touch(run_key, changed)
 
-    def _create_scheduled_runs(
-        self,
-        session: Session,
-        store: SqlStore,
-        now: datetime,
-        touched: dict[RunKey, set[str] | None],
-    ) -> None:
+    def _record_heartbeats(self, step: Step, keys: list[TaskInstanceKey]) -> None:
+        """Heartbeats of running tries; the first one of a try says its process started (its
+        start date then stands for a heartbeat)."""
+        starting: list[TaskInstanceRecord] = []
+        beating: list[TaskInstanceKey] = []
+        for key in keys:
+            ti = step.store.get_task_instance(key.dag_id, key.run_id, key.task_id, key.map_index)
+            if ti is None or ti.try_number != key.try_number:
+                continue
+            if ti.state is S.QUEUED:
+                tr.START.apply(ti, step.now)
+                starting.append(ti)
+            elif ti.state is S.RUNNING:
+                beating.append(key)
+        step.store.save_task_instances(starting)
+        ti_repo.update_task_instance_heartbeats(session=step.session, keys=beating, now=step.now)
+
+    # -- 2. planning -----------------------------------------------------------------------------
+
+    def _plan(self, step: Step) -> None:
+        for run_key, candidates in list(step.touched.items()):
+            driver = self._driver(step, *run_key)
+            if driver is None or driver.run.state is not DagRunState.RUNNING:
+                self._wakeups.pop(run_key, None)
+                continue
+            state = step.plan_run(driver, candidates)
+            if state is not DagRunState.RUNNING:
+                self._wakeups.pop(run_key, None)
+                self._waiting.pop(run_key, None)
+                step.wakeups.pop(run_key, None)
+                step.ended_dags.add(driver.run.dag_id)
+        for run_key, (when, found_in_full) in step.wakeups.items():
+            current = self._wakeups.get(run_key)
+            if found_in_full or current is None or when < current:
+                self._wakeups[run_key] = when
+        if step.ended_dags:
+            # A finished run may let the DAG's next scheduled or queued run go (max_active_runs).
+            for dag_id in step.ended_dags:
+                dag_repo.update_dag_next_run(
+                    session=step.session,
+                    dag_id=dag_id,
+                    next_dagrun=None,
+                    data_interval=None,
+                    create_after=step.now,
+                )
+            self._look_for_runs = True
+
+    # -- 3. queueing -----------------------------------------------------------------------------
+
+    def _queue(self, step: Step) -> list[ExecuteTask]:
+        free = self.options.parallelism - len(self._in_flight)
+        if free <= 0:
+            self._backlog = True
+            return []
+        if self._backlog or step.sweep:
+            # Whatever waits, of every run: claimed, highest priority first.
+            limit = min(free * 2, 1024)
+            rows = ti_repo.claim_task_instance_rows_to_queue(session=step.session, limit=limit)
+            self._backlog = len(rows) >= limit
+            records = [step.store.task_instance_record(row) for row in rows]
+        else:
+            # Nothing waited before this step: what it made ready is all there is to queue.
+            records = [ti for ti in step.ready if ti.state is S.SCHEDULED]
+        if not records:
+            return []
+        occupancy = self._occupancy(
+            step.session, free, {ti.pool for ti in records}, fresh=step.sweep
+        )
+        drivers: dict[RunKey, DagRunDriver] = {}
+        for ti in records:
+            driver = self._driver(step, ti.dag_id, ti.run_id)
+            if driver is None:
+                continue
+            drivers[(ti.dag_id, ti.run_id)] = driver
+            occupancy.dag_limit[ti.dag_id] = driver.spec.max_active_tasks
+            task = driver.spec.tasks.get(ti.task_id)
+            if task is not None:
+                occupancy.task_limit[(ti.dag_id, ti.task_id)] = task.max_active_tis_per_dag
+        chosen = [
+            ti
+            for ti in pick_queueable(
+                [ti for ti in records if (ti.dag_id, ti.run_id) in drivers], occupancy
+            )
+            if ti.task_id in drivers[(ti.dag_id, ti.run_id)].spec.tasks
+        ]
+        if len(chosen) < len(records):
+            self._backlog = True  # limits held some back: a freed slot may let them go
+        if not chosen:
+            return []
+        for ti in chosen:
+            tr.QUEUE.apply(ti, step.now)
+        queued = ti_repo.queue_task_instances(
+            session=step.session, keys=[ti.key for ti in chosen], now=step.now, job_id=self.job_id
+        )
+        # An instance another scheduler (or a user) changed meanwhile is not ours to run.
+        return [drivers[(ti.dag_id, ti.run_id)].describe(ti) for ti in chosen if ti.key in queued]
+
+    def _occupancy(
+        self, session: Session, free: int, pools: Iterable[str], *, fresh: bool
+    ) -> Occupancy:
+        """What runs now, in one read; the pools' sizes are read on sweeps (or if unknown)."""
+        if fresh or self._pools is None or not self._pools.keys() >= set(pools):
+            self._pools = {
+                pool.name: (pool.slots, pool.include_deferred)
+                for pool in pool_repo.list_pools(session=session)
+            }
+        occupancy = Occupancy(
+            free_slots=free, pool_free={name: slots for name, (slots, _) in self._pools.items()}
+        )
+        dag_active: dict[str, int] = defaultdict(int)
+        task_active: dict[tuple[str, str], int] = defaultdict(int)
+        for dag_id, task_id, pool, state, count, slots in ti_repo.list_active_usage(
+            session=session
+        ):
+            dag_active[dag_id] += count
+            task_active[(dag_id, task_id)] += count
+            if pool in occupancy.pool_free and (state is not S.DEFERRED or self._pools[pool][1]):
+                occupancy.pool_free[pool] -= slots
+        occupancy.dag_active = dict(dag_active)
+        occupancy.task_active = dict(task_active)
+        return occupancy
+
+    # -- runs made by timetables and by other processes --------------------------------------
+
+    def _create_scheduled_runs(self, step: Step) -> None:
+        session, now = step.session, step.now
         for dag in dag_repo.list_dags_needing_runs(
             session=session, now=now, limit=self.options.max_runs_per_step
         ):
@@ -228,22 +429,28 @@ class Scheduler:
                 else None
             )
             decision = next_scheduled_run(spec, last_automated=last, active_runs=active, now=now)
-            if decision.due is not None:
+            created = tried = 0
+            while decision.due is not None and tried < self.options.max_runs_per_step:
                 info = decision.due
-                driver = DagRunDriver.create(
-                    spec,
-                    store,
-                    run_id=None,
-                    run_type=DagRunType.SCHEDULED,
-                    logical_date=info.logical_date,
-                    data_interval=(info.data_interval.start, info.data_interval.end),
-                    run_after=info.run_after,
-                    now=now,
-                )
-                touched[(spec.dag_id, driver.run.run_id)] = None
-                last = info.data_interval
+                tried += 1
+                try:
+                    driver = DagRunDriver.create(
+                        spec,
+                        step.store,
+                        run_id=None,
+                        run_type=DagRunType.SCHEDULED,
+                        logical_date=info.logical_date,
+                        data_interval=(info.data_interval.start, info.data_interval.end),
+                        run_after=info.run_after,
+                        now=now,
+                    )
+                except DagRunAlreadyExistsError as error:  # a manual run took the date
+                    log.warning("Not creating a scheduled run of %s: %s", spec.dag_id, error)
+                else:
+                    log.info("Created %s of %s", driver.run.run_id, spec.dag_id)
+                    created += 1
                 decision = next_scheduled_run(
-                    spec, last_automated=last, active_runs=active + 1, now=now
+                    spec, last_automated=info.data_interval, active_runs=active + created, now=now
                 )
             dag_repo.update_dag_next_run(
                 session=session,
@@ -253,13 +460,8 @@ class Scheduler:
                 create_after=decision.next_check if decision.due is None else now,
             )
 
-    def _start_queued_runs(
-        self,
-        session: Session,
-        store: SqlStore,
-        now: datetime,
-        touched: dict[RunKey, set[str] | None],
-    ) -> None:
+    def _start_queued_runs(self, step: Step) -> None:
+        session, now = step.session, step.now
         rows = run_repo.list_dag_runs_to_start(
             session=session, now=now, limit=self.options.max_runs_per_step
         )
@@ -274,148 +476,120 @@ class Scheduler:
             )
             if spec is None or running.get(row.dag_id, 0) >= spec.max_active_runs:
                 continue
-            run = store.dag_run_record(row)
+            run = step.store.dag_run_record(row)
             if run.dag_version is None:  # created by a trigger without a version: take the latest
                 run.dag_version = spec.version_hash
-            if not store.list_task_instances(run.dag_id, run.run_id):
+            if not ti_repo.has_task_instances(
+                session=session, dag_id=run.dag_id, run_id=run.run_id
+            ):
                 index = index_spec(spec)
-                store.add_task_instances(
+                step.store.add_task_instances(
                     new_task_instance(index, run.dag_id, run.run_id, task_id)
                     for task_id in index.order
                 )
-            DagRunDriver(spec, store, run).start(now)
+            driver = DagRunDriver(spec, step.store, run)
+            driver.start(now)
+            step.drivers[(run.dag_id, run.run_id)] = driver
             running[row.dag_id] = running.get(row.dag_id, 0) + 1
-            touched[(run.dag_id, run.run_id)] = None
+            step.touch((run.dag_id, run.run_id), None)
 
-    def _plan(
-        self,
-        session: Session,
-        store: SqlStore,
-        now: datetime,
-        touched: dict[RunKey, set[str] | None],
-    ) -> None:
-        wakeups: list[datetime] = []
-        planned_ids: list[int] = []
-        for (dag_id, run_id), candidates in touched.items():
-            driver = self._driver(session, store, dag_id, run_id)
-            if driver is None or driver.run.state is not DagRunState.RUNNING:
-                continue
-            plan = driver.plan(now, candidates)
-            if not plan.ready and candidates is not None:
-                plan = driver.plan(now, None)
-            if plan.next_wakeup is not None:
-                wakeups.append(plan.next_wakeup)
-            driver.update_state(now, plan)
-            row = run_repo.get_dag_run(session=session, dag_id=dag_id, run_id=run_id)
-            if row is not None:
-                planned_ids.append(row.id)
-        run_repo.update_last_scheduling_decision(session=session, run_ids=planned_ids, when=now)
-        self._next_wakeup = min(wakeups) if wakeups else None
+    # -- the sweep ------------------------------------------------------------------------------
 
-    def _queue(self, session: Session, store: SqlStore, now: datetime) -> list[ExecuteTask]:
-        free = self.options.parallelism - len(self._in_flight)
-        if free <= 0:
-            return []
-        rows = ti_repo.list_task_instances_to_queue(session=session, limit=free * 4)
-        if not rows:
-            return []
-        active = ti_repo.count_active_task_instances(session=session)
-        dag_active: dict[str, int] = defaultdict(int)
-        for (dag_id, _task_id), count in active.items():
-            dag_active[dag_id] += count
-        occupancy = Occupancy(
-            free_slots=free,
-            pool_free={
-                p.name: p.slots - p.queued - p.running - (p.deferred if p.include_deferred else 0)
-                for p in pool_repo.list_pool_usage(session=session)
-            },
-            dag_active=dict(dag_active),
-            task_active=dict(active),
+    def _sweep(self, step: Step) -> None:
+        self._fail_zombies(step)
+        self._time_out_runs(step)
+        self._adopt_orphans(step)
+        planned = run_repo.list_dag_runs_to_plan(
+            session=step.session, limit=self.options.max_runs_per_step
         )
-        records = [store.task_instance_record(row) for row in rows]
-        drivers: dict[RunKey, DagRunDriver | None] = {}
-        for ti in records:
-            run_key = (ti.dag_id, ti.run_id)
-            if run_key not in drivers:
-                drivers[run_key] = self._driver(session, store, *run_key)
-            driver = drivers[run_key]
-            if driver is not None:
-                occupancy.dag_limit[ti.dag_id] = driver.spec.max_active_tasks
-                task = driver.spec.tasks.get(ti.task_id)
-                if task is not None:
-                    occupancy.task_limit[(ti.dag_id, ti.task_id)] = task.max_active_tis_per_dag
-        workloads = []
-        for ti in pick_queueable(records, occupancy):
-            driver = drivers[(ti.dag_id, ti.run_id)]
-            if driver is not None:
-                workloads.append(driver.workload(ti, now))
-        if workloads and self.job_id is not None:
-            ti_repo.update_task_instance_states(
-                session=session,
-                keys=[w.key.without_try() for w in workloads],
-                state=S.QUEUED,
-                from_states=[S.QUEUED],
-                values={"queued_by_job_id": self.job_id},
-            )
-        return workloads
+        for run in planned:
+            step.touch((run.dag_id, run.run_id), None)
+        run_repo.update_last_scheduling_decision(
+            session=step.session, run_ids=[run.id for run in planned], when=step.now
+        )
 
-    def _fail_zombies(
-        self,
-        session: Session,
-        store: SqlStore,
-        now: datetime,
-        touched: dict[RunKey, set[str] | None],
-    ) -> None:
-        silent_since = now - timedelta(seconds=self.options.zombie_timeout)
+    def _fail_zombies(self, step: Step) -> None:
+        silent_since = step.now - timedelta(seconds=self.options.zombie_timeout)
         for row in ti_repo.list_zombie_task_instances(
-            session=session, heartbeat_before=silent_since, limit=100
+            session=step.session, heartbeat_before=silent_since, limit=100
         ):
             key = TaskInstanceKey(
                 row.dag_id, row.run_id, row.task_id, row.map_index, row.try_number
             )
-            state = S.UP_FOR_RETRY if row.try_number <= row.max_tries else S.FAILED
-            error = f"Zombie: no heartbeat from the try for more than {self.options.zombie_timeout:g} s."
-            log.warning("%s %s", key, error)
-            self._apply_event(
-                session,
-                store,
-                TaskEvent(key=key, state=state, error=error, end_date=now),
-                now,
-                touched,
-            )
-
-    def _time_out_runs(self, session: Session, store: SqlStore, now: datetime) -> None:
-        for row in run_repo.list_dag_runs(session=session, states=[DagRunState.RUNNING]):
-            driver = self._driver(session, store, row.dag_id, row.run_id)
-            if (
-                driver is None
-                or driver.spec.dagrun_timeout is None
-                or driver.run.start_date is None
-            ):
+            driver = self._driver(step, row.dag_id, row.run_id)
+            if driver is None:
                 continue
-            if now - driver.run.start_date > timedelta(seconds=driver.spec.dagrun_timeout):
-                driver.time_out(now)
+            state = S.UP_FOR_RETRY if row.try_number <= row.max_tries else S.FAILED
+            error = (
+                "Zombie: no heartbeat from the try for more than "
+                f"{self.options.zombie_timeout:g} s; its process is gone or stopped."
+            )
+            log.warning("%s %s", key, error)
+            event = TaskEvent(key=key, state=state, error=error, end_date=step.now)
+            self._apply_event(step, driver, event)
+
+    def _time_out_runs(self, step: Step) -> None:
+        for row in run_repo.list_dag_runs(session=step.session, states=[DagRunState.RUNNING]):
+            spec = self.specs.get(step.session, row.dag_id, row.dag_version_hash)
+            if spec is None or spec.dagrun_timeout is None or row.start_date is None:
+                continue
+            if step.now - row.start_date > timedelta(seconds=spec.dagrun_timeout):
+                driver = self._driver(step, row.dag_id, row.run_id)
+                if driver is not None and driver.run.state is DagRunState.RUNNING:
+                    driver.time_out(step.now)
+                    log.warning("DAG run %s of %s: %s", row.run_id, row.dag_id, driver.run.reason)
+                    step.ended_dags.add(row.dag_id)
+
+    def _alive_scheduler_jobs(self, session: Session, now: datetime) -> set[int]:
+        """Scheduler jobs that heartbeat within the zombie timeout and are not known dead.
+
+        A job of this host whose process is gone is dead at once (a scheduler killed and
+        started again adopts its tries without waiting for the timeout).
+        """
+        alive = {
+            job.id
+            for job in job_repo.list_alive_jobs(
+                session=session,
+                kind="scheduler",
+                since=now - timedelta(seconds=self.options.zombie_timeout),
+            )
+        }
+        for job in job_repo.list_unended_jobs(
+            session=session, kind="scheduler", hostname=self._hostname
+        ):
+            if job.pid != os.getpid() and not _pid_alive(job.pid):
+                alive.discard(job.id)
+                job_repo.update_job_ended(session=session, job_id=job.id, now=now)
+        return alive
+
+    def _adopt_orphans(self, step: Step) -> None:
+        if self.job_id is None:
+            return
+        alive = self._alive_scheduler_jobs(step.session, step.now) | {self.job_id}
+        for row in ti_repo.list_orphaned_task_instances(
+            session=step.session, alive_job_ids=alive, limit=500
+        ):
+            self._reset_orphan(step, row)
+
+    def _reset_orphan(self, step: Step, row: TaskInstanceRow) -> None:
+        ti = step.store.task_instance_record(row)
+        driver = self._driver(step, ti.dag_id, ti.run_id)
+        if driver is not None:
+            log.warning("Adopting %s of %s: its scheduler is gone", ti.task_id, ti.run_id)
+            driver.reset_orphan(ti, step.now)
+            step.touch((ti.dag_id, ti.run_id), None)
 
     def reset_orphaned_tasks(self) -> None:
         """Tries queued or running under a scheduler that is gone are scheduled again."""
         now = self.clock()
         with self.session_factory() as session:
-            store = SqlStore(session)
-            alive = {
-                job.id
-                for job in job_repo.list_alive_jobs(
-                    session=session,
-                    kind="scheduler",
-                    since=now - timedelta(seconds=self.options.zombie_timeout),
-                )
-            }
+            step = Step(session, now)
+            alive = self._alive_scheduler_jobs(session, now)
             alive.discard(self.job_id)  # this scheduler has just started: nothing of it runs yet
-            for row in ti_repo.list_task_instances(session=session, states=ACTIVE_TASK_STATES):
-                if row.queued_by_job_id in alive:
-                    continue
-                driver = self._driver(session, store, row.dag_id, row.run_id)
-                if driver is not None:
-                    driver.reset_orphan(store.task_instance_record(row), now)
+            for row in ti_repo.list_orphaned_task_instances(
+                session=session, alive_job_ids=alive, limit=100_000
+            ):
+                self._reset_orphan(step, row)
             session.commit()
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid

@@ -44,7 +44,9 @@ def run_standalone(
     for folder in folders[:1]:
         folder.mkdir(parents=True, exist_ok=True)
     scheduler = build_scheduler(settings, factory)
-    processor = build_dag_processor(settings, factory, folders=folders, on_change=scheduler.wake)
+    processor = build_dag_processor(
+        settings, factory, folders=folders, on_change=scheduler.wake_for_runs
+    )
     processor.parse_once()
     scheduler.executor.start()
 

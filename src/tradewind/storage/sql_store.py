@@ -5,17 +5,25 @@ copied to and from rows; like a session's identity map, one store hands out one 
 per run and per task instance, and reading a row again refreshes that object in place, so the
 records an engine holds (a plan's ready list, the driver's run) see what was saved since.
 Use one store per session.
+
+A store made with ``reuse_reads=True`` answers :meth:`SqlStore.get_task_instance` from the
+records it already holds (read or written through it) without asking the database again: for
+one short transaction whose writes all go through the store, such as a scheduler step.
+
+A store made with ``defer_writes=True`` keeps the task instances it saves and the tries it
+adds, and writes them all at once (one statement each) just before the session executes any
+other statement or commits: what is read is always what was written, in fewer round trips.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, delete, event, insert, select, tuple_, update
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.util import identity_key
 
 from tradewind.errors import DagRunAlreadyExistsError
@@ -39,6 +47,32 @@ _TRY_FIELDS = [f.name for f in fields(TaskTryRecord)]
 _RUN_COLUMNS = [*(getattr(DagRunRow, n) for n in _RUN_FIELDS), DagRunRow.dag_version_hash]
 _TI_COLUMNS = [getattr(TaskInstanceRow, n) for n in _TI_FIELDS]
 _TI_PK = tuple_(*(getattr(TaskInstanceRow, n) for n in _TI_KEY_FIELDS))
+_TI_XCOM_LENGTHS = _TI_FIELDS.index("xcom_lengths")
+_TI_TABLE: Table = TaskInstanceRow.__table__  # type: ignore[assignment]
+
+# The statements of the scheduler's hot path, built once (their parameters are bound).
+_GET_RUN = select(*_RUN_COLUMNS).where(
+    DagRunRow.dag_id == bindparam("dag_id"), DagRunRow.run_id == bindparam("run_id")
+)
+_GET_TI = select(*_TI_COLUMNS).where(
+    *(getattr(TaskInstanceRow, n) == bindparam(n) for n in _TI_KEY_FIELDS)
+)
+_SAVE_TI = (
+    update(_TI_TABLE)
+    .where(*(_TI_TABLE.c[n] == bindparam(f"key_{n}") for n in _TI_KEY_FIELDS))
+    .values({n: bindparam(n) for n in _TI_FIELDS if n not in _TI_KEY_FIELDS})
+)
+_LIST_TIS = (
+    select(*_TI_COLUMNS)
+    .where(
+        TaskInstanceRow.dag_id == bindparam("dag_id"), TaskInstanceRow.run_id == bindparam("run_id")
+    )
+    .order_by(TaskInstanceRow.task_id, TaskInstanceRow.map_index)
+)
+_LIST_TIS_OF_TASKS = _LIST_TIS.where(
+    TaskInstanceRow.task_id.in_(bindparam("task_ids", expanding=True))
+)
+_TRY_KEY = ("dag_id", "run_id", "task_id", "map_index", "try_number")
 
 
 def _run_values(run: DagRunRecord) -> dict[str, Any]:
@@ -62,10 +96,46 @@ def _refresh(record: Any, values: dict[str, Any]) -> None:
 class SqlStore:
     """Implements ``RunStore`` on a SQLAlchemy session. It never commits: the caller does."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(
+        self, session: Session, *, reuse_reads: bool = False, defer_writes: bool = False
+    ) -> None:
         self.session = session
+        self.reuse_reads = reuse_reads
         self._runs: dict[tuple[str, str], DagRunRecord] = {}
         self._tis: dict[_TiKey, TaskInstanceRecord] = {}
+        self._deferred = defer_writes
+        self._unsaved: dict[_TiKey, TaskInstanceRecord] = {}
+        self._unsaved_tries: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self._flushing = False
+        if defer_writes:
+            event.listen(session, "do_orm_execute", self._before_statement)
+            event.listen(session, "before_commit", self._before_commit)
+
+    # -- deferred writes -------------------------------------------------------------------
+
+    def _before_statement(self, state: ORMExecuteState) -> None:
+        self.flush()
+
+    def _before_commit(self, session: Session) -> None:
+        self.flush()
+
+    def flush(self) -> None:
+        """Write the task instances saved and the tries added since the last flush."""
+        if self._flushing or not (self._unsaved or self._unsaved_tries):
+            return
+        self._flushing = True
+        try:
+            if self._unsaved:
+                items = list(self._unsaved.values())
+                self._unsaved.clear()
+                self._write_task_instances(items)
+            if self._unsaved_tries:
+                tries = list(self._unsaved_tries.values())
+                self._unsaved_tries.clear()
+                update_columns = [name for name in _TRY_FIELDS if name not in _TRY_KEY]
+                upsert(self.session, TaskTryRow, tries, keys=_TRY_KEY, update=update_columns)
+        finally:
+            self._flushing = False
 
     # -- rows → records (also for rows a scheduler claimed through the repos) --------------
 
@@ -91,6 +161,19 @@ class SqlStore:
             record = self._tis[key] = TaskInstanceRecord(**values)
         else:
             _refresh(record, values)
+        return record
+
+    def _ti_from_columns(self, row: Sequence[Any]) -> TaskInstanceRecord:
+        """The record of a result row of ``_TI_COLUMNS`` (positional: the hot path of reads)."""
+        values = list(row)
+        values[_TI_XCOM_LENGTHS] = dict(values[_TI_XCOM_LENGTHS] or {})
+        key: _TiKey = (values[0], values[1], values[2], values[3])
+        record = self._tis.get(key)
+        if record is None:
+            record = self._tis[key] = TaskInstanceRecord(*values)
+        else:
+            for name, value in zip(_TI_FIELDS, values, strict=True):
+                setattr(record, name, value)
         return record
 
     def _expire(self, row_class: type[Any], keys: Iterable[tuple[Any, ...]]) -> None:
@@ -133,9 +216,7 @@ class SqlStore:
         return clash or run.run_id
 
     def get_dag_run(self, dag_id: str, run_id: str) -> DagRunRecord | None:
-        row = self.session.execute(
-            select(*_RUN_COLUMNS).where(DagRunRow.dag_id == dag_id, DagRunRow.run_id == run_id)
-        ).first()
+        row = self.session.execute(_GET_RUN, {"dag_id": dag_id, "run_id": run_id}).first()
         return None if row is None else self.dag_run_record(row)
 
     def list_dag_runs(self, dag_id: str) -> list[DagRunRecord]:
@@ -157,25 +238,33 @@ class SqlStore:
     # -- task instances ------------------------------------------------------------------
 
     def list_task_instances(self, dag_id: str, run_id: str) -> list[TaskInstanceRecord]:
+        rows = self.session.execute(_LIST_TIS, {"dag_id": dag_id, "run_id": run_id})
+        return [self._ti_from_columns(row) for row in rows]
+
+    def list_task_instances_of_tasks(
+        self, dag_id: str, run_id: str, task_ids: Collection[str]
+    ) -> list[TaskInstanceRecord]:
+        """The instances (every map index) of some tasks of a run."""
+        if not task_ids:
+            return []
         rows = self.session.execute(
-            select(*_TI_COLUMNS)
-            .where(TaskInstanceRow.dag_id == dag_id, TaskInstanceRow.run_id == run_id)
-            .order_by(TaskInstanceRow.task_id, TaskInstanceRow.map_index)
+            _LIST_TIS_OF_TASKS,
+            {"dag_id": dag_id, "run_id": run_id, "task_ids": sorted(task_ids)},
         )
-        return [self.task_instance_record(row) for row in rows]
+        return [self._ti_from_columns(row) for row in rows]
 
     def get_task_instance(
         self, dag_id: str, run_id: str, task_id: str, map_index: int
     ) -> TaskInstanceRecord | None:
+        if self.reuse_reads:
+            held = self._tis.get((dag_id, run_id, task_id, map_index))
+            if held is not None:
+                return held
         row = self.session.execute(
-            select(*_TI_COLUMNS).where(
-                TaskInstanceRow.dag_id == dag_id,
-                TaskInstanceRow.run_id == run_id,
-                TaskInstanceRow.task_id == task_id,
-                TaskInstanceRow.map_index == map_index,
-            )
+            _GET_TI,
+            {"dag_id": dag_id, "run_id": run_id, "task_id": task_id, "map_index": map_index},
         ).first()
-        return None if row is None else self.task_instance_record(row)
+        return None if row is None else self._ti_from_columns(row)
 
     def add_task_instances(self, tis: Iterable[TaskInstanceRecord]) -> None:
         items = list(tis)
@@ -194,15 +283,30 @@ class SqlStore:
         items = list(tis)
         if not items:
             return
-        self.session.execute(update(TaskInstanceRow), [_ti_values(ti) for ti in items])
+        if self._deferred:
+            self._unsaved.update((ti.key, ti) for ti in items)
+            self._tis.update((ti.key, ti) for ti in items)
+            return
+        self._write_task_instances(items)
+
+    def _write_task_instances(self, items: list[TaskInstanceRecord]) -> None:
+        params = []
+        for ti in items:
+            values = _ti_values(ti)
+            for name in _TI_KEY_FIELDS:
+                values[f"key_{name}"] = values.pop(name)
+            params.append(values)
+        self.session.execute(_SAVE_TI, params)
         self._expire(TaskInstanceRow, (ti.key for ti in items))
         self._tis.update((ti.key, ti) for ti in items)
 
     def add_try(self, record: TaskTryRecord) -> None:
         values = {name: getattr(record, name) for name in _TRY_FIELDS}
-        key = ("dag_id", "run_id", "task_id", "map_index", "try_number")
-        update_columns = [name for name in _TRY_FIELDS if name not in key]
-        upsert(self.session, TaskTryRow, [values], keys=key, update=update_columns)
+        if self._deferred:
+            self._unsaved_tries[tuple(values[name] for name in _TRY_KEY)] = values
+            return
+        update_columns = [name for name in _TRY_FIELDS if name not in _TRY_KEY]
+        upsert(self.session, TaskTryRow, [values], keys=_TRY_KEY, update=update_columns)
 
     def list_tries(self, dag_id: str, run_id: str, task_id: str) -> list[TaskTryRecord]:
         rows = self.session.execute(

@@ -35,8 +35,15 @@ def upsert(
     """Insert ``values``; rows whose ``keys`` exist already get the ``update`` columns."""
     if not values:
         return
-    stmt = dialect_insert(session, row)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys), set_={name: stmt.excluded[name] for name in update}
-    )
+    cache_key = (session.get_bind().dialect.name, row, tuple(keys), tuple(update))
+    stmt = _UPSERTS.get(cache_key)
+    if stmt is None:
+        insert = dialect_insert(session, row)
+        stmt = _UPSERTS[cache_key] = insert.on_conflict_do_update(
+            index_elements=list(keys), set_={name: insert.excluded[name] for name in update}
+        )
     session.execute(stmt, list(values))
+
+
+#: Upsert statements already built, by (dialect, row class, keys, updated columns).
+_UPSERTS: dict[tuple[str, type[Base], tuple[str, ...], tuple[str, ...]], Insert] = {}

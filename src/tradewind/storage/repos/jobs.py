@@ -51,3 +51,11 @@ def list_alive_jobs(*, session: Session, kind: str, since: datetime) -> list[Job
         .order_by(JobRow.latest_heartbeat.desc())
     )
     return list(session.scalars(stmt))
+
+
+def list_unended_jobs(*, session: Session, kind: str, hostname: str) -> list[JobRow]:
+    """Jobs of ``kind`` on ``hostname`` that have not recorded their end."""
+    stmt = select(JobRow).where(
+        JobRow.kind == kind, JobRow.hostname == hostname, JobRow.ended_at.is_(None)
+    )
+    return list(session.scalars(stmt))

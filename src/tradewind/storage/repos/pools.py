@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, case, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from tradewind.contracts.states import TaskInstanceState as S
@@ -99,7 +99,21 @@ def _slots_in(state: S) -> ColumnElement[int]:
 
 def list_pool_usage(*, session: Session) -> list[PoolUsage]:
     """Every pool with the slots its queued, running and deferred instances hold."""
-    stmt = (
+    return [
+        PoolUsage(
+            name=name,
+            slots=slots,
+            queued=int(queued),
+            running=int(running),
+            deferred=int(deferred),
+            include_deferred=include_deferred,
+        )
+        for name, slots, include_deferred, queued, running, deferred in session.execute(_USAGE)
+    ]
+
+
+def _usage_statement() -> Select[str, int, bool, int, int, int]:
+    return (
         select(
             PoolRow.name,
             PoolRow.slots,
@@ -116,14 +130,6 @@ def list_pool_usage(*, session: Session) -> list[PoolUsage]:
         .group_by(PoolRow.name, PoolRow.slots, PoolRow.include_deferred)
         .order_by(PoolRow.name)
     )
-    return [
-        PoolUsage(
-            name=name,
-            slots=slots,
-            queued=int(queued),
-            running=int(running),
-            deferred=int(deferred),
-            include_deferred=include_deferred,
-        )
-        for name, slots, include_deferred, queued, running, deferred in session.execute(stmt)
-    ]
+
+
+_USAGE = _usage_statement()

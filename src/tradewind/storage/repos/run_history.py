@@ -36,11 +36,13 @@ def list_dag_runs_between(
     run_ids: Collection[str] | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    lock: bool = False,
 ) -> list[DagRunRow]:
     """Runs of ``dag_id`` (only ``run_ids`` when given) whose logical date is in [start, end].
 
     A bound that is None is open; runs without a logical date match only open bounds.
-    Oldest first.
+    Oldest first. With ``lock``, the rows are locked (``FOR UPDATE`` on PostgreSQL, waiting
+    for a scheduler that plans them): a scheduler skips them until the transaction ends.
     """
     stmt = select(DagRunRow).where(DagRunRow.dag_id == dag_id)
     if run_ids is not None:
@@ -49,7 +51,10 @@ def list_dag_runs_between(
         stmt = stmt.where(DagRunRow.logical_date >= start)
     if end is not None:
         stmt = stmt.where(DagRunRow.logical_date <= end)
-    return list(session.scalars(stmt.order_by(DagRunRow.run_after, DagRunRow.id)))
+    stmt = stmt.order_by(DagRunRow.run_after, DagRunRow.id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return list(session.scalars(stmt))
 
 
 def list_dag_runs_at(
@@ -85,7 +90,9 @@ def list_task_instances_of_runs(
     if states is not None:
         named = [state for state in states if state is not None]
         clause = TaskInstanceRow.state.in_(named)
-        stmt = stmt.where(or_(clause, TaskInstanceRow.state.is_(None)) if None in states else clause)
+        stmt = stmt.where(
+            or_(clause, TaskInstanceRow.state.is_(None)) if None in states else clause
+        )
     stmt = stmt.order_by(TaskInstanceRow.run_id, TaskInstanceRow.task_id, TaskInstanceRow.map_index)
     return list(session.scalars(stmt))
 
@@ -99,7 +106,9 @@ def delete_xcom(*, session: Session, keys: Collection[TiKey]) -> int:
     return int(getattr(result, "rowcount", 0))
 
 
-def delete_xcom_of_tasks(*, session: Session, dag_id: str, tasks: Collection[tuple[str, str]]) -> int:
+def delete_xcom_of_tasks(
+    *, session: Session, dag_id: str, tasks: Collection[tuple[str, str]]
+) -> int:
     """Delete the XCom of every map index of these (run_id, task_id) pairs of one DAG."""
     if not tasks:
         return 0

@@ -9,6 +9,7 @@ from tradewind.storage.rows.dags import DagRow, DagVersionRow
 from tradewind.storage.rows.events import AssetEventRow, ImportErrorRow, JobRow
 from tradewind.storage.rows.resources import DEFAULT_POOL, ConnectionRow, PoolRow, VariableRow
 from tradewind.storage.rows.task_instances import LogLocationRow, TaskInstanceRow, TaskTryRow
+from tradewind.storage.rows.users import UserRow
 from tradewind.storage.rows.xcom import XComRow
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "PoolRow",
     "TaskInstanceRow",
     "TaskTryRow",
+    "UserRow",
     "VariableRow",
     "XComRow",
 ]

@@ -1,0 +1,86 @@
+"""The FastAPI application: ``create_app(settings, session_factory)``.
+
+Public routes: ``POST /auth/token``, ``GET /api/v2/monitor/health`` (and ``/health``),
+``GET /api/v2/version``, and the OpenAPI document (``/openapi.json``, ``/docs``). Every other
+route needs a bearer token or HTTP Basic credentials: the routers that hold them are
+included with the authentication dependency, so a new route cannot forget it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from fastapi import Depends, FastAPI
+
+from tradewind.__about__ import __version__
+from tradewind.api.auth.throttle import LoginThrottle
+from tradewind.api.auth.tokens import TokenService, resolve_secret_key
+from tradewind.api.deps import ApiState, current_user
+from tradewind.api.errors import install_error_handlers
+from tradewind.api.routers import (
+    auth,
+    dag_runs,
+    dags,
+    monitor,
+    task_instance_changes,
+    task_instances,
+    version,
+)
+from tradewind.config import Settings
+from tradewind.server.specs import SessionFactory
+
+DESCRIPTION = """\
+Tradewind's REST API follows Apache Airflow 3's public API (`/api/v2`): the same paths,
+parameters, field names and pagination (`limit`, `offset`, `order_by`, `total_entries`).
+
+Authenticate with a token from `POST /auth/token` (`Authorization: Bearer <token>`), or with
+HTTP Basic credentials. Errors are `{"detail": ..., "title": ...}`.
+"""
+
+#: Routers anyone may call; every other router requires an authenticated user.
+PUBLIC_ROUTERS = (auth.router, monitor.router, version.router)
+PROTECTED_ROUTERS = (
+    dags.router,
+    dag_runs.router,
+    task_instances.router,
+    task_instance_changes.router,
+)
+
+
+def create_app(
+    settings: Settings,
+    session_factory: SessionFactory,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    throttle: LoginThrottle | None = None,
+) -> FastAPI:
+    """The API application over the metadata database that ``session_factory`` opens."""
+    tokens = TokenService(
+        resolve_secret_key(settings),
+        expiration=timedelta(seconds=settings.api.access_token_expiration),
+    )
+    state = ApiState(
+        settings=settings,
+        session_factory=session_factory,
+        tokens=tokens,
+        throttle=throttle or LoginThrottle(free_failures=settings.api.login_failures_before_delay),
+        clock=clock or (lambda: datetime.now(UTC)),
+    )
+    app = FastAPI(
+        title="Tradewind API",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        # Operation ids are the route functions' names, which are Airflow's operation ids.
+        generate_unique_id_function=lambda route: route.name,
+    )
+    app.state.tradewind = state
+    install_error_handlers(app)
+    for router in PUBLIC_ROUTERS:
+        app.include_router(router)
+    for router in PROTECTED_ROUTERS:
+        app.include_router(router, dependencies=[Depends(current_user)])
+    return app

@@ -1,0 +1,135 @@
+"""What each request gets: the app's state, a database session, and its authenticated user.
+
+Authentication takes, in order: a bearer token from ``POST /auth/token``, or HTTP Basic
+credentials (for scripts written against Airflow's ``/api/v1``, which used them). Failed
+Basic logins count towards the login throttle like failed token requests. Routes declare
+what they need with ``Depends(requires(Permission.…))``; DAG-scoped checks (a DAG's
+``access_control``) go through :class:`ApiState.access`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import (
+    HTTPAuthorizationCredentials,
+    HTTPBasic,
+    HTTPBasicCredentials,
+    HTTPBearer,
+)
+from sqlalchemy.orm import Session
+
+from tradewind.api.auth import users
+from tradewind.api.auth.access import DagAccess
+from tradewind.api.auth.errors import NotAuthenticatedError
+from tradewind.api.auth.roles import AuthUser, Permission
+from tradewind.api.auth.throttle import LoginThrottle
+from tradewind.api.auth.tokens import TokenService
+from tradewind.config import Settings
+from tradewind.server.specs import SessionFactory, SpecCache
+from tradewind.storage.repos import users as user_repo
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ApiState:
+    """Everything the routes share, built once by ``create_app``."""
+
+    settings: Settings
+    session_factory: SessionFactory
+    tokens: TokenService
+    throttle: LoginThrottle
+    specs: SpecCache = field(default_factory=SpecCache)
+    clock: Callable[[], datetime] = _utcnow
+    access: DagAccess = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.access = DagAccess(self.specs)
+
+    def page_limit(self, limit: int) -> int:
+        """``limit``, capped at ``[api] maximum_page_limit`` as Airflow does."""
+        return min(limit, self.settings.api.maximum_page_limit)
+
+
+def get_state(request: Request) -> ApiState:
+    state: ApiState = request.app.state.tradewind
+    return state
+
+
+State = Annotated[ApiState, Depends(get_state)]
+
+
+def get_session(state: State) -> Iterator[Session]:
+    """One session per request; routes that write commit it themselves."""
+    with state.session_factory() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+
+_bearer = HTTPBearer(auto_error=False, description="A token from POST /auth/token.")
+_basic = HTTPBasic(auto_error=False, description="Username and password (Airflow /api/v1 style).")
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
+
+
+def login(
+    state: ApiState, session: Session, username: str, password: str, address: str
+) -> AuthUser:
+    """Check a username and password, through the login throttle."""
+    state.throttle.check(username, address)
+    row = users.authenticate(session, username, password)
+    user = users.as_auth_user(row) if row is not None else None
+    if user is None:
+        state.throttle.failed(username, address)
+        raise NotAuthenticatedError("Invalid username or password.")
+    state.throttle.succeeded(username, address)
+    return user
+
+
+def current_user(
+    request: Request,
+    state: State,
+    session: DbSession,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    basic: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
+) -> AuthUser:
+    """The user the request authenticates as; 401 without valid credentials."""
+    if bearer is not None:
+        claims = state.tokens.check(bearer.credentials)
+        row = user_repo.get_user(session=session, user_id=claims.user_id)
+        user = users.as_auth_user(row) if row is not None else None
+        if row is None or user is None or row.token_version != claims.token_version:
+            raise NotAuthenticatedError(
+                "The access token's user is gone, disabled or has a new password; log in again."
+            )
+        return user
+    if basic is not None:
+        return login(state, session, basic.username, basic.password, client_address(request))
+    raise NotAuthenticatedError(
+        "Not authenticated: send 'Authorization: Bearer <token>' (POST /auth/token gives one) "
+        "or HTTP Basic credentials."
+    )
+
+
+CurrentUser = Annotated[AuthUser, Depends(current_user)]
+
+
+def requires(permission: Permission) -> Callable[[AuthUser], AuthUser]:
+    """A dependency: the current user, if its role may do ``permission`` (403 otherwise)."""
+
+    def check(user: CurrentUser) -> AuthUser:
+        user.require(permission)
+        return user
+
+    check.__name__ = f"requires_{permission.name.lower()}"
+    return check

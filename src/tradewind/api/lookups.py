@@ -1,0 +1,136 @@
+"""Finding what a request names (a DAG, a run, task instances), with its 403 or 404, and
+reading pages of them as ``…Read`` models. Shared by the routers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any
+
+from fastapi import HTTPException
+from sqlalchemy.orm import Session
+
+from tradewind.api.auth.roles import AuthUser, Permission
+from tradewind.api.deps import ApiState
+from tradewind.api.schemas.dag_runs import DagRunRead
+from tradewind.api.schemas.task_instances import TaskInstanceRead
+from tradewind.api.serialize import dag_run_read, task_instance_read
+from tradewind.contracts.dagspec import DagSpec
+from tradewind.storage.repos import dag_runs as run_repo
+from tradewind.storage.repos import dags as dag_repo
+from tradewind.storage.repos import listing
+from tradewind.storage.rows import DagRow, DagRunRow
+
+#: ``~`` in a path: every DAG (or every run) the user may read.
+ALL = "~"
+
+#: (dag_id, run_id, task_id, map_index)
+TiKey = tuple[str, str, str, int]
+
+
+def dag_not_found(dag_id: str) -> HTTPException:
+    return HTTPException(
+        404,
+        f"The DAG with dag_id {dag_id!r} was not found; is its file in the DAG folder, and has "
+        "the DAG processor parsed it?",
+    )
+
+
+def get_dag_row(
+    state: ApiState, session: Session, user: AuthUser, dag_id: str, permission: Permission
+) -> DagRow:
+    """The DAG, if the user may do ``permission`` to it: 403, or 404 when it is unknown."""
+    state.access.require(session, user, dag_id, permission)
+    row = dag_repo.get_dag(session=session, dag_id=dag_id)
+    if row is None:
+        raise dag_not_found(dag_id)
+    return row
+
+
+def get_run_row(session: Session, dag_id: str, run_id: str) -> DagRunRow:
+    row = run_repo.get_dag_run(session=session, dag_id=dag_id, run_id=run_id)
+    if row is None:
+        raise HTTPException(
+            404, f"The DagRun with dag_id: {dag_id!r} and run_id: {run_id!r} was not found"
+        )
+    return row
+
+
+def run_spec(state: ApiState, session: Session, run: DagRunRow) -> DagSpec:
+    """The DAG version the run runs (the DAG's latest when that version is gone)."""
+    spec = state.specs.get(session, run.dag_id, run.dag_version_hash) or state.specs.latest(
+        session, run.dag_id
+    )
+    if spec is None:
+        raise HTTPException(404, f"DAG {run.dag_id!r} has no recorded version")
+    return spec
+
+
+def readable_dag_ids(
+    state: ApiState, session: Session, user: AuthUser, dag_id: str
+) -> set[str] | None:
+    """The DAGs a list for ``dag_id`` (``~``: every DAG) covers; None means every DAG."""
+    if dag_id == ALL:
+        return state.access.readable_dag_ids(session, user)
+    get_dag_row(state, session, user, dag_id, Permission.DAGS_READ)
+    return {dag_id}
+
+
+def run_reads(session: Session, rows: Sequence[DagRunRow]) -> list[DagRunRead]:
+    names = listing.list_dag_display_names(session=session, dag_ids={row.dag_id for row in rows})
+    versions = listing.list_version_summaries(
+        session=session,
+        version_ids={row.dag_version_id for row in rows if row.dag_version_id is not None},
+    )
+    return [
+        dag_run_read(
+            row,
+            version=versions.get(row.dag_version_id) if row.dag_version_id is not None else None,
+            dag_display_name=names.get(row.dag_id, row.dag_id),
+        )
+        for row in rows
+    ]
+
+
+def ti_reads(session: Session, rows: Sequence[Any]) -> list[TaskInstanceRead]:
+    """``listing.list_task_instance_page`` rows as ``TaskInstanceRead``."""
+    names = listing.list_dag_display_names(session=session, dag_ids={row[0].dag_id for row in rows})
+    versions = listing.list_version_summaries(
+        session=session, version_ids={row[3] for row in rows if row[3] is not None}
+    )
+    return [
+        task_instance_read(
+            ti,
+            logical_date=logical_date,
+            run_after=run_after,
+            version=versions.get(version_id) if version_id is not None else None,
+            dag_display_name=names.get(ti.dag_id, ti.dag_id),
+        )
+        for ti, logical_date, run_after, version_id in rows
+    ]
+
+
+def ti_reads_of_keys(session: Session, keys: Iterable[TiKey]) -> list[TaskInstanceRead]:
+    """The task instances of ``keys`` that exist, in the order of the keys."""
+    wanted = list(dict.fromkeys(keys))
+    by_run: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+    for dag_id, run_id, task_id, _ in wanted:
+        by_run[(dag_id, run_id)].add(task_id)
+    found: dict[TiKey, Any] = {}
+    for (dag_id, run_id), task_ids in by_run.items():
+        for task_id in task_ids:
+            rows, _ = listing.list_task_instance_page(
+                session=session, dag_ids=[dag_id], run_id=run_id, task_id=task_id, order_by=()
+            )
+            for row in rows:
+                ti = row[0]
+                found[(ti.dag_id, ti.run_id, ti.task_id, ti.map_index)] = row
+    return ti_reads(session, [found[key] for key in wanted if key in found])
+
+
+def check_task(spec: DagSpec, task_ids: Collection[str]) -> None:
+    unknown = sorted(set(task_ids) - set(spec.tasks))
+    if unknown:
+        raise HTTPException(
+            404, f"Task(s) {', '.join(map(repr, unknown))} not found in DAG {spec.dag_id!r}"
+        )
