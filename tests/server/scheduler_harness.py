@@ -38,6 +38,7 @@ from tradewind.server.specs import SpecCache
 from tradewind.server.triggering import trigger_dag_run
 from tradewind.storage.engine import create_engine_from_url
 from tradewind.storage.migrate import migrate
+from tradewind.storage.repos import dags as dag_repo
 from tradewind.storage.repos import pools as pool_repo
 from tradewind.storage.rows import DagRunRow, TaskInstanceRow, TaskTryRow, XComRow
 
@@ -58,11 +59,16 @@ class SchedulerHarness:
         zombie_timeout: float = 2.0,
         sweep_interval: float = 0.2,
         kill_grace: float = 0.5,
+        dags_folder: Path | None = None,
     ) -> None:
         self.home = home
         self.settings = Settings(
             home=home,
-            core=CoreSettings(load_examples=False, dags_are_paused_at_creation=False),
+            core=CoreSettings(
+                dags_folder=str(dags_folder or ""),
+                load_examples=False,
+                dags_are_paused_at_creation=False,
+            ),
             database=DatabaseSettings(url=database_url),
             executor=ExecutorSettings(
                 parallelism=parallelism,
@@ -121,6 +127,12 @@ class SchedulerHarness:
         with self.sessions() as session:
             pool_repo.create_pool(session=session, name=name, slots=slots)
             session.commit()
+
+    def set_paused(self, dag_id: str, paused: bool) -> None:
+        with self.sessions() as session:
+            dag_repo.update_dags_paused(session=session, dag_ids=[dag_id], is_paused=paused)
+            session.commit()
+        self.scheduler.wake_for_runs()
 
     def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
         with self.sessions() as session:

@@ -64,10 +64,12 @@ def _asset_scheduled_dags(session: Session, specs: SpecCache) -> list[DagSpec]:
     return found
 
 
-def create_asset_triggered_runs(session: Session, specs: SpecCache, now: datetime) -> list[str]:
+def create_asset_triggered_runs(
+    session: Session, specs: SpecCache, now: datetime, store: SqlStore | None = None
+) -> list[str]:
     """Create a run for each unpaused asset-scheduled DAG whose condition the new events meet."""
     created = []
-    store = SqlStore(session)
+    store = store or SqlStore(session)
     for spec in _asset_scheduled_dags(session, specs):
         condition = spec.timetable.get("condition") or {}
         watermark = session.scalar(

@@ -9,6 +9,8 @@ failing keeps its DAGs (and their last good version) active and shows its import
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from tradewind.runtime.loader import ParseResult, find_dag_files, parse_dag_file
 from tradewind.server.specs import SessionFactory
 from tradewind.storage.repos import dags as dag_repo
 from tradewind.storage.repos import import_errors as error_repo
+from tradewind.storage.repos import jobs as job_repo
 
 log = logging.getLogger(__name__)
 
@@ -147,10 +150,32 @@ class DagProcessor:
         return report
 
     def run(self, stop: threading.Event) -> None:
+        """Register as a ``dag_processor`` job (health reports it) and parse until ``stop``."""
+        with self.session_factory() as session:
+            job = job_repo.create_job(
+                session=session,
+                kind="dag_processor",
+                hostname=socket.gethostname(),
+                pid=os.getpid(),
+                now=self.clock(),
+            )
+            session.commit()
+            job_id = job.id
+        try:
+            self._loop(stop, job_id)
+        finally:
+            with self.session_factory() as session:
+                job_repo.update_job_ended(session=session, job_id=job_id, now=self.clock())
+                session.commit()
+
+    def _loop(self, stop: threading.Event, job_id: int) -> None:
         last_full = self.clock()
         if not self._parsed:
             self.parse_once()
         while not stop.wait(self.poll_interval):
+            with self.session_factory() as session:
+                job_repo.update_job_heartbeat(session=session, job_id=job_id, now=self.clock())
+                session.commit()
             due = (self.clock() - last_full).total_seconds() >= self.refresh_interval
             if due or self.changed():
                 try:

@@ -14,9 +14,12 @@ timed-out runs are failed, orphaned tries adopted and the running runs planned i
 delays, missed events). A waiting retry sets its own timer. Nothing waits for a polling
 interval when an event can wake it.
 
-Several schedulers may share a PostgreSQL database: rows to work on are claimed with
-``SELECT … FOR UPDATE SKIP LOCKED`` and a try queued by one is adopted by another only when
-the first stops heartbeating (or is gone from this host).
+Several schedulers may share a PostgreSQL database: a step locks the runs it changes
+(``FOR UPDATE``, in one order), sweeps and backlogs claim runs and instances with
+``SELECT … FOR UPDATE SKIP LOCKED``, ``queued`` is written by a compare-and-set that returns
+what it got, and a try queued by one scheduler is adopted by another only when the first stops
+heartbeating (or is gone from this host). What a step reads and how it plans is in
+:mod:`tradewind.server.scheduler_step` (docs/adr/0007).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from tradewind.core.run_creation import next_scheduled_run
 from tradewind.core.spec_index import index_spec
 from tradewind.errors import DagRunAlreadyExistsError
 from tradewind.executors.base import Executor
+from tradewind.server.asset_triggers import create_asset_triggered_runs, record_outlet_events
 from tradewind.server.scheduler_step import RunKey, Step, Waiting, with_downstream
 from tradewind.server.specs import SessionFactory, SpecCache
 from tradewind.storage.records import TaskInstanceRecord
@@ -161,6 +165,7 @@ class Scheduler:
                     self.step()
                     failures = 0
                 except Exception:  # the loop's boundary: a failed step is tried again
+                    self._backlog = self._look_for_runs = True  # what it decided is undone
                     failures += 1
                     log.exception("A scheduler step failed (%d in a row); trying again", failures)
                     stop.wait(min(5.0, 0.05 * 2**failures))
@@ -201,6 +206,7 @@ class Scheduler:
                 self._look_for_runs = False
                 self._next_poll = now + timedelta(seconds=self.options.poll_interval)
                 self._create_scheduled_runs(step)
+                create_asset_triggered_runs(step.session, self.specs, now, step.store)
                 self._start_queued_runs(step)
             self._plan(step)
             queue = step.made_ready or self._backlog or sweep
@@ -220,13 +226,20 @@ class Scheduler:
 
     # -- runs and their drivers ------------------------------------------------------------------
 
-    def _driver(self, step: Step, dag_id: str, run_id: str) -> DagRunDriver | None:
-        """The run's driver, built once per step (the run is read once per step)."""
+    def _driver(
+        self, step: Step, dag_id: str, run_id: str, *, lock: bool = True
+    ) -> DagRunDriver | None:
+        """The run's driver, built once per step: the run is read once, and locked, so that
+        one scheduler at a time changes its instances (several share PostgreSQL). Queueing
+        claims instances on its own and reads the run unlocked (``lock=False``)."""
         run_key = (dag_id, run_id)
         if run_key in step.drivers:
             return step.drivers[run_key]
         driver = None
-        run = step.store.get_dag_run(dag_id, run_id)
+        if lock:
+            run = step.store.lock_dag_run(dag_id, run_id)
+        else:
+            run = step.store.get_dag_run(dag_id, run_id)
         if run is not None:
             spec = self.specs.get(step.session, dag_id, run.dag_version)
             if spec is None:
@@ -253,7 +266,7 @@ class Scheduler:
         heard_tasks: dict[RunKey, set[str]] = defaultdict(set)
         for key in heard:
             heard_tasks[(key.dag_id, key.run_id)].add(key.task_id)
-        for run_key in events.keys() | heard_tasks.keys():
+        for run_key in sorted(events.keys() | heard_tasks.keys()):  # locks in one order
             driver = self._driver(step, *run_key)
             if driver is None:
                 self._in_flight.difference_update(e.key for e in events.get(run_key, ()))
@@ -274,6 +287,10 @@ class Scheduler:
             return
         self._in_flight.discard(event.key)
         changed = driver.apply_event(event, step.now)
+        if event.state is S.SUCCESS and record_outlet_events(
+            step.session, driver.spec, event.key, step.now
+        ):
+            self._look_for_runs = True  # consumers of these assets may be due next step
         run_key = (event.key.dag_id, event.key.run_id)
         step.ended[run_key][event.key.task_id] = event.state
         if event.skip_task_ids:  # skips changed instances the step (and ``waiting``) knows of
@@ -351,7 +368,7 @@ class Scheduler:
         )
         drivers: dict[RunKey, DagRunDriver] = {}
         for ti in records:
-            driver = self._driver(step, ti.dag_id, ti.run_id)
+            driver = self._driver(step, ti.dag_id, ti.run_id, lock=False)
             if driver is None:
                 continue
             drivers[(ti.dag_id, ti.run_id)] = driver
@@ -375,6 +392,8 @@ class Scheduler:
         queued = ti_repo.queue_task_instances(
             session=step.session, keys=[ti.key for ti in chosen], now=step.now, job_id=self.job_id
         )
+        if len(queued) < len(chosen):
+            self._backlog = True  # some wait on (a paused DAG, another writer): claim later
         # An instance another scheduler (or a user) changed meanwhile is not ours to run.
         return [drivers[(ti.dag_id, ti.run_id)].describe(ti) for ti in chosen if ti.key in queued]
 
@@ -541,17 +560,17 @@ class Scheduler:
                     step.ended_dags.add(row.dag_id)
 
     def _alive_scheduler_jobs(self, session: Session, now: datetime) -> set[int]:
-        """Scheduler jobs that heartbeat within the zombie timeout and are not known dead.
+        """Scheduler jobs that heartbeat recently enough and are not known dead.
 
         A job of this host whose process is gone is dead at once (a scheduler killed and
         started again adopts its tries without waiting for the timeout).
         """
+        # Silent for the zombie timeout, and for four of its own heartbeats at least.
+        silence = max(self.options.zombie_timeout, 4 * self.options.heartbeat_interval)
         alive = {
             job.id
             for job in job_repo.list_alive_jobs(
-                session=session,
-                kind="scheduler",
-                since=now - timedelta(seconds=self.options.zombie_timeout),
+                session=session, kind="scheduler", since=now - timedelta(seconds=silence)
             )
         }
         for job in job_repo.list_unended_jobs(

@@ -18,12 +18,14 @@ import click
 
 from tradewind.__about__ import __version__
 from tradewind.config import Settings
+from tradewind.server.api_process import serve_api_in_thread
 from tradewind.server.assembly import (
     build_dag_processor,
     build_scheduler,
     dags_folders,
     open_database,
 )
+from tradewind.server.standalone_admin import PASSWORD_FILE, ensure_admin
 from tradewind.storage.migrate import migrate
 
 
@@ -48,6 +50,8 @@ def run_standalone(
         settings, factory, folders=folders, on_change=scheduler.wake_for_runs
     )
     processor.parse_once()
+    password = ensure_admin(factory, settings.home)
+    api = serve_api_in_thread(settings, factory, settings.api.host, port or settings.api.port, stop)
     scheduler.executor.start()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -69,7 +73,11 @@ def run_standalone(
     say(f"  DAG folders    {', '.join(str(f) for f in folders)}")
     say(f"  scheduler      local executor, parallelism {settings.executor.parallelism}")
     say("  DAG processor  watching the DAG folders")
-    say(f"  API and UI     not served yet (port {port or settings.api.port} is reserved for them)")
+    say(f"  API            {api.url}/api/v2 (docs at {api.url}/docs)")
+    if password is not None:
+        say(f"  login          admin / {password}  (also in {settings.home / PASSWORD_FILE})")
+    else:
+        say(f"  login          admin (password in {settings.home / PASSWORD_FILE})")
     say(
         f"Ready in {time.perf_counter() - started:.2f} s. New DAGs start paused: "
         "`tradewind dags unpause DAG_ID`. Press Ctrl-C to stop."
@@ -86,5 +94,6 @@ def run_standalone(
         for thread in threads:
             thread.join(timeout=10)
         scheduler.executor.stop()
+        api.stop()
         engine.dispose()
         say("Stopped.")

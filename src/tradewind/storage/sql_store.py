@@ -54,6 +54,7 @@ _TI_TABLE: Table = TaskInstanceRow.__table__  # type: ignore[assignment]
 _GET_RUN = select(*_RUN_COLUMNS).where(
     DagRunRow.dag_id == bindparam("dag_id"), DagRunRow.run_id == bindparam("run_id")
 )
+_LOCK_RUN = _GET_RUN.with_for_update()
 _GET_TI = select(*_TI_COLUMNS).where(
     *(getattr(TaskInstanceRow, n) == bindparam(n) for n in _TI_KEY_FIELDS)
 )
@@ -217,6 +218,12 @@ class SqlStore:
 
     def get_dag_run(self, dag_id: str, run_id: str) -> DagRunRecord | None:
         row = self.session.execute(_GET_RUN, {"dag_id": dag_id, "run_id": run_id}).first()
+        return None if row is None else self.dag_run_record(row)
+
+    def lock_dag_run(self, dag_id: str, run_id: str) -> DagRunRecord | None:
+        """The run, its row locked until the transaction ends (``FOR UPDATE``: another
+        scheduler planning the run waits; SQLite serializes its writers anyway)."""
+        row = self.session.execute(_LOCK_RUN, {"dag_id": dag_id, "run_id": run_id}).first()
         return None if row is None else self.dag_run_record(row)
 
     def list_dag_runs(self, dag_id: str) -> list[DagRunRecord]:

@@ -156,14 +156,16 @@ def queue_task_instances(
     """Record that scheduled instances were queued by the scheduler job ``job_id``.
 
     The write behind ``core.transitions.QUEUE`` for a set of instances, in one statement. It
-    is also the claim: only instances still scheduled change (a row another scheduler is
-    changing is waited for, then seen queued), and the keys of those are returned.
+    is also the claim: only instances still scheduled, of DAGs not paused, change (a row
+    another scheduler is changing is waited for, then seen queued), and the keys of those are
+    returned.
     """
     if not keys:
         return set()
+    paused = select(DagRow.dag_id).where(DagRow.dag_id == TaskInstanceRow.dag_id, DagRow.is_paused)
     rows = session.execute(
         update(TaskInstanceRow)
-        .where(_KEY.in_(list(keys)), TaskInstanceRow.state == S.SCHEDULED)
+        .where(_KEY.in_(list(keys)), TaskInstanceRow.state == S.SCHEDULED, ~paused.exists())
         .values(state=S.QUEUED, queued_at=now, queued_by_job_id=job_id)
         .returning(
             TaskInstanceRow.dag_id,
