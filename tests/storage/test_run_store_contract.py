@@ -267,3 +267,23 @@ def test_connections_are_read_with_their_password(store: RunStore) -> None:
         "s3cret",
         5432,
     )
+
+
+def test_latest_xcom_comes_from_the_newest_run_not_after_the_given_date(store: RunStore) -> None:
+    for number, days in ((1, 0), (2, 1), (3, 2)):
+        store.add_dag_run(
+            make_run(dag_id="history", run_id=f"h{number}", logical_date=NOW + timedelta(days=days))
+        )
+    store.set_xcom("history", "h1", "t", -1, "return_value", '"first"')
+    store.set_xcom("history", "h3", "t", -1, "return_value", '"third"')
+
+    # h2 pushed nothing: the value comes from h1, never from the later h3.
+    assert (
+        store.get_latest_xcom("history", "t", -1, "return_value", until=NOW + timedelta(days=1))
+        == '"first"'
+    )
+    assert (
+        store.get_latest_xcom("history", "t", -1, "return_value", until=NOW + timedelta(days=5))
+        == '"third"'
+    )
+    assert store.get_latest_xcom("history", "t", -1, "other", until=NOW + timedelta(days=5)) is None

@@ -52,6 +52,7 @@ EXECUTION_METHODS: Final = frozenset(
     {
         "get_run_info",
         "get_xcom",
+        "get_prior_xcom",
         "list_xcom",
         "set_xcom",
         "get_task_states",

@@ -36,6 +36,15 @@ class StoreExecutionService:
     def list_xcom(self, dag_id: str, run_id: str, task_id: str, key: str) -> list[tuple[int, str]]:
         return self.store.list_xcom(dag_id, run_id, task_id, key)
 
+    def get_prior_xcom(
+        self, dag_id: str, run_id: str, task_id: str, map_index: int, key: str
+    ) -> str | None:
+        """The value in this run, else in the latest earlier run (by logical date)."""
+        run = self.store.get_dag_run(dag_id, run_id)
+        if run is None or run.logical_date is None:
+            return self.store.get_xcom(dag_id, run_id, task_id, map_index, key)
+        return self.store.get_latest_xcom(dag_id, task_id, map_index, key, until=run.logical_date)
+
     def set_xcom(self, ti: TaskInstanceKey, key: str, value: str) -> None:
         self.store.set_xcom(ti.dag_id, ti.run_id, ti.task_id, ti.map_index, key, value)
 

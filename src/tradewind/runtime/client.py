@@ -24,6 +24,12 @@ class ExecutionClient(Protocol):
         self, dag_id: str, run_id: str, task_id: str, key: str
     ) -> list[tuple[int, str]]: ...
 
+    def get_prior_xcom(
+        self, dag_id: str, run_id: str, task_id: str, map_index: int, key: str
+    ) -> str | None:
+        """The value in this run, else in the latest earlier run (``include_prior_dates``)."""
+        ...
+
     def set_xcom(self, ti: TaskInstanceKey, key: str, value: str) -> None: ...
 
     def get_task_states(self, dag_id: str, run_id: str, task_id: str) -> dict[int, str | None]:

@@ -231,6 +231,19 @@ class ChannelClient:
         )
         return value
 
+    def get_prior_xcom(
+        self, dag_id: str, run_id: str, task_id: str, map_index: int, key: str
+    ) -> str | None:
+        value: str | None = self.call(
+            "get_prior_xcom",
+            dag_id=dag_id,
+            run_id=run_id,
+            task_id=task_id,
+            map_index=map_index,
+            key=key,
+        )
+        return value
+
     def list_xcom(self, dag_id: str, run_id: str, task_id: str, key: str) -> list[tuple[int, str]]:
         values: list[tuple[int, str]] = self.call(
             "list_xcom", dag_id=dag_id, run_id=run_id, task_id=task_id, key=key

@@ -132,6 +132,11 @@ class MaskingClient:
     ) -> str | None:
         return self._client.get_xcom(dag_id, run_id, task_id, map_index, key)
 
+    def get_prior_xcom(
+        self, dag_id: str, run_id: str, task_id: str, map_index: int, key: str
+    ) -> str | None:
+        return self._client.get_prior_xcom(dag_id, run_id, task_id, map_index, key)
+
     def list_xcom(self, dag_id: str, run_id: str, task_id: str, key: str) -> list[tuple[int, str]]:
         return self._client.list_xcom(dag_id, run_id, task_id, key)
 

@@ -134,14 +134,18 @@ class RuntimeTaskInstance:
         run_id = run_id or self.run_id
         if task_ids is None:
             task_ids = self.task_id
-        if isinstance(task_ids, str):
-            value = self._pull_one(task_ids, key, map_indexes, run_id)
-            return default if value is _MISSING else value
-        results = []
-        for task_id in task_ids:
+
+        def pull(task_id: str) -> Any:
             value = self._pull_one(task_id, key, map_indexes, run_id)
-            results.append(default if value is _MISSING else value)
-        return results
+            if value is _MISSING and include_prior_dates:
+                index = map_indexes if isinstance(map_indexes, int) else -1
+                text = self.client.get_prior_xcom(self.dag_id, run_id, task_id, index, key)
+                value = _MISSING if text is None else serde.deserialize(text)
+            return default if value is _MISSING else value
+
+        if isinstance(task_ids, str):
+            return pull(task_ids)
+        return [pull(task_id) for task_id in task_ids]
 
     def pull_xcom_arg(self, task_id: str, key: str) -> Any:
         """The value of an XComArg: like ``xcom_pull`` but a missing value is an error."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any, Protocol
 
 from tradewind.storage.records import DagRunRecord, TaskInstanceRecord, TaskTryRecord
@@ -48,6 +49,12 @@ class RunStore(Protocol):
         ...
 
     def delete_xcom(self, dag_id: str, run_id: str, task_id: str, map_index: int) -> None: ...
+
+    def get_latest_xcom(
+        self, dag_id: str, task_id: str, map_index: int, key: str, *, until: datetime
+    ) -> str | None:
+        """The value from the run with the latest logical date at or before ``until``."""
+        ...
 
     def get_variable(self, key: str) -> str | None: ...
 

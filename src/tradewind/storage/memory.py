@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from tradewind.errors import DagRunAlreadyExistsError
@@ -87,6 +88,21 @@ class MemoryStore:
             if k[:3] == (dag_id, run_id, task_id) and key in values
         ]
         return sorted(found)
+
+    def get_latest_xcom(
+        self, dag_id: str, task_id: str, map_index: int, key: str, *, until: datetime
+    ) -> str | None:
+        runs = sorted(
+            (run for run in self.list_dag_runs(dag_id) if run.logical_date is not None),
+            key=lambda run: run.logical_date,  # type: ignore[arg-type, return-value]
+            reverse=True,
+        )
+        for run in runs:
+            if run.logical_date is not None and run.logical_date <= until:
+                value = self.get_xcom(dag_id, run.run_id, task_id, map_index, key)
+                if value is not None:
+                    return value
+        return None
 
     def delete_xcom(self, dag_id: str, run_id: str, task_id: str, map_index: int) -> None:
         self._xcom.pop((dag_id, run_id, task_id, map_index), None)

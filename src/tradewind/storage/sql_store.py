@@ -347,6 +347,26 @@ class SqlStore:
     def _xcom_where(self, dag_id: str, run_id: str, task_id: str) -> Sequence[Any]:
         return (XComRow.dag_id == dag_id, XComRow.run_id == run_id, XComRow.task_id == task_id)
 
+    def get_latest_xcom(
+        self, dag_id: str, task_id: str, map_index: int, key: str, *, until: datetime
+    ) -> str | None:
+        return self.session.scalar(
+            select(XComRow.value)
+            .join(
+                DagRunRow,
+                (DagRunRow.dag_id == XComRow.dag_id) & (DagRunRow.run_id == XComRow.run_id),
+            )
+            .where(
+                XComRow.dag_id == dag_id,
+                XComRow.task_id == task_id,
+                XComRow.map_index == map_index,
+                XComRow.key == key,
+                DagRunRow.logical_date <= until,
+            )
+            .order_by(DagRunRow.logical_date.desc())
+            .limit(1)
+        )
+
     def get_xcom(
         self, dag_id: str, run_id: str, task_id: str, map_index: int, key: str
     ) -> str | None:
