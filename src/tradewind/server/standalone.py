@@ -78,10 +78,12 @@ def run_standalone(
         say(f"  login          admin / {password}  (also in {settings.home / PASSWORD_FILE})")
     else:
         say(f"  login          admin (password in {settings.home / PASSWORD_FILE})")
-    say(
-        f"Ready in {time.perf_counter() - started:.2f} s. New DAGs start paused: "
-        "`tradewind dags unpause DAG_ID`. Press Ctrl-C to stop."
+    paused = (
+        "New DAGs start paused: `tradewind dags unpause DAG_ID`. "
+        if settings.core.dags_are_paused_at_creation
+        else "New DAGs start unpaused. "
     )
+    say(f"Ready in {time.perf_counter() - started:.2f} s. {paused}Press Ctrl-C to stop.")
     try:
         while not stop.wait(0.5):
             if not all(thread.is_alive() for thread in threads):
