@@ -287,3 +287,21 @@ def test_latest_xcom_comes_from_the_newest_run_not_after_the_given_date(store: R
         == '"third"'
     )
     assert store.get_latest_xcom("history", "t", -1, "other", until=NOW + timedelta(days=5)) is None
+
+
+def test_previous_task_states_come_from_the_latest_earlier_run(store: RunStore) -> None:
+    for number, days in ((1, 0), (2, 1), (3, 2)):
+        store.add_dag_run(
+            make_run(dag_id="past", run_id=f"p{number}", logical_date=NOW + timedelta(days=days))
+        )
+    store.add_task_instances(
+        [
+            make_ti("load", dag_id="past", run_id="p1", state=S.FAILED),
+            make_ti("load", dag_id="past", run_id="p2", state=S.SUCCESS),
+            make_ti("load", dag_id="past", run_id="p3", state=S.RUNNING),
+        ]
+    )
+    assert store.get_previous_task_states("past", "p3", before=NOW + timedelta(days=2)) == {
+        ("load", -1): S.SUCCESS
+    }
+    assert store.get_previous_task_states("past", "p1", before=NOW) == {}

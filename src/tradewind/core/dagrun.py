@@ -71,6 +71,7 @@ class DagRunDriver:
         self.index: SpecIndex = index_spec(spec)
         self.store = store
         self.run = run
+        self._depends_on_past = any(task.depends_on_past for task in spec.tasks.values())
 
     @classmethod
     def create(
@@ -118,6 +119,11 @@ class DagRunDriver:
             self.run.start_date = now
             self.store.save_dag_run(self.run)
 
+    def _past_states(self) -> dict[tuple[str, int], S | None]:
+        """States of the previous run's instances (for depends_on_past)."""
+        when = self.run.logical_date or self.run.run_after
+        return self.store.get_previous_task_states(self.run.dag_id, self.run.run_id, before=when)
+
     def plan(
         self,
         now: datetime,
@@ -132,7 +138,15 @@ class DagRunDriver:
         :func:`~tradewind.core.planner.plan_run`).
         """
         records = self.task_instances() if tis is None else tis
-        plan = plan_run(self.index, records, now=now, candidates=candidates, evaluable=evaluable)
+        past = self._past_states() if self._depends_on_past else None
+        plan = plan_run(
+            self.index,
+            records,
+            now=now,
+            candidates=candidates,
+            evaluable=evaluable,
+            past_states=past,
+        )
         if plan.removed:
             self.store.delete_task_instances(plan.removed)
         if plan.created:
@@ -297,7 +311,11 @@ class DagRunDriver:
         verdict = judge_run(self.index, tis)
         state, reason = verdict.state, verdict.reason
         if state is DagRunState.RUNNING:
-            if plan is None or not is_deadlocked(tis, len(plan.ready), plan.next_wakeup):
+            if (
+                plan is None
+                or plan.waiting_on_past
+                or not is_deadlocked(tis, len(plan.ready), plan.next_wakeup)
+            ):
                 return state
             state, reason = DagRunState.FAILED, "deadlock: no task can run"
         self.run.state = state

@@ -7,7 +7,7 @@ code serves the in-memory store of ``dags test`` and the SQL store of the schedu
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -37,6 +37,8 @@ class Plan:
     next_wakeup: datetime | None = None
     #: Tasks the pass should have looked at but could not (see ``plan_run``'s ``evaluable``).
     deferred: set[str] = field(default_factory=set)
+    #: Instances held back by depends_on_past: the run waits for them, it is not deadlocked.
+    waiting_on_past: int = 0
 
 
 def new_task_instance(
@@ -179,6 +181,24 @@ def _expand(view: _RunView, placeholder: TaskInstanceRecord, plan: Plan, now: da
         plan.created.append(ti)
 
 
+_PAST_MET = frozenset({S.SUCCESS, S.SKIPPED})
+
+
+def _held_by_past(
+    index: SpecIndex,
+    ti: TaskInstanceRecord,
+    past_states: Mapping[tuple[str, int], S | None] | None,
+) -> bool:
+    """depends_on_past: the previous run's instance must have succeeded or been skipped.
+
+    As in Airflow (ignore_first_depends_on_past), an instance with no previous one runs.
+    """
+    if past_states is None or not index.task(ti.task_id).depends_on_past:
+        return False
+    key = (ti.task_id, ti.map_index)
+    return key in past_states and past_states[key] not in _PAST_MET
+
+
 def plan_run(
     index: SpecIndex,
     tis: Iterable[TaskInstanceRecord],
@@ -186,6 +206,7 @@ def plan_run(
     now: datetime,
     candidates: Iterable[str] | None = None,
     evaluable: Collection[str] | None = None,
+    past_states: Mapping[tuple[str, int], S | None] | None = None,
 ) -> Plan:
     """Decide the next steps of one run. ``candidates`` limits which tasks are looked at.
 
@@ -231,6 +252,9 @@ def plan_run(
                 if ti.next_attempt_at is not None and ti.next_attempt_at > now:
                     if plan.next_wakeup is None or ti.next_attempt_at < plan.next_wakeup:
                         plan.next_wakeup = ti.next_attempt_at
+                    continue
+                if _held_by_past(index, ti, past_states):
+                    plan.waiting_on_past += 1
                     continue
                 tr.SCHEDULE.apply(ti, now)
                 plan.ready.append(ti)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
+from tradewind.contracts.states import TaskInstanceState
 from tradewind.storage.records import DagRunRecord, TaskInstanceRecord, TaskTryRecord
 
 
@@ -49,6 +50,13 @@ class RunStore(Protocol):
         ...
 
     def delete_xcom(self, dag_id: str, run_id: str, task_id: str, map_index: int) -> None: ...
+
+    def get_previous_task_states(
+        self, dag_id: str, run_id: str, *, before: datetime
+    ) -> dict[tuple[str, int], TaskInstanceState | None]:
+        """(task_id, map_index) → state in the DAG's latest run before ``before`` (by logical
+        date, else run_after), other than ``run_id``; empty when there is none."""
+        ...
 
     def get_latest_xcom(
         self, dag_id: str, task_id: str, map_index: int, key: str, *, until: datetime

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from tradewind.contracts.states import TaskInstanceState
 from tradewind.errors import DagRunAlreadyExistsError
 from tradewind.storage.records import DagRunRecord, TaskInstanceRecord, TaskTryRecord
 
@@ -88,6 +89,22 @@ class MemoryStore:
             if k[:3] == (dag_id, run_id, task_id) and key in values
         ]
         return sorted(found)
+
+    def get_previous_task_states(
+        self, dag_id: str, run_id: str, *, before: datetime
+    ) -> dict[tuple[str, int], TaskInstanceState | None]:
+        earlier = [
+            run
+            for run in self.list_dag_runs(dag_id)
+            if run.run_id != run_id and (run.logical_date or run.run_after) < before
+        ]
+        if not earlier:
+            return {}
+        previous = max(earlier, key=lambda run: run.logical_date or run.run_after)
+        return {
+            (ti.task_id, ti.map_index): ti.state
+            for ti in self.list_task_instances(dag_id, previous.run_id)
+        }
 
     def get_latest_xcom(
         self, dag_id: str, task_id: str, map_index: int, key: str, *, until: datetime

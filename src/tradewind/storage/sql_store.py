@@ -22,10 +22,11 @@ from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, event, insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, delete, event, func, insert, select, tuple_, update
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.util import identity_key
 
+from tradewind.contracts.states import TaskInstanceState
 from tradewind.errors import DagRunAlreadyExistsError
 from tradewind.storage.records import DagRunRecord, TaskInstanceRecord, TaskTryRecord
 from tradewind.storage.rows import (
@@ -346,6 +347,25 @@ class SqlStore:
 
     def _xcom_where(self, dag_id: str, run_id: str, task_id: str) -> Sequence[Any]:
         return (XComRow.dag_id == dag_id, XComRow.run_id == run_id, XComRow.task_id == task_id)
+
+    def get_previous_task_states(
+        self, dag_id: str, run_id: str, *, before: datetime
+    ) -> dict[tuple[str, int], TaskInstanceState | None]:
+        when = func.coalesce(DagRunRow.logical_date, DagRunRow.run_after)
+        previous = self.session.scalar(
+            select(DagRunRow.run_id)
+            .where(DagRunRow.dag_id == dag_id, DagRunRow.run_id != run_id, when < before)
+            .order_by(when.desc())
+            .limit(1)
+        )
+        if previous is None:
+            return {}
+        rows = self.session.execute(
+            select(TaskInstanceRow.task_id, TaskInstanceRow.map_index, TaskInstanceRow.state).where(
+                TaskInstanceRow.dag_id == dag_id, TaskInstanceRow.run_id == previous
+            )
+        )
+        return {(task_id, map_index): state for task_id, map_index, state in rows}
 
     def get_latest_xcom(
         self, dag_id: str, task_id: str, map_index: int, key: str, *, until: datetime
