@@ -194,6 +194,24 @@ def task_instance_id(dag_id: str, run_id: str, task_id: str, map_index: int) -> 
     return _uuid("task_instance", dag_id, run_id, task_id, map_index)
 
 
+def _shared_fields(
+    ti: TaskInstanceRow, version: Any | None, dag_display_name: str
+) -> dict[str, Any]:
+    """Fields an instance and each of its tries have in common (from the instance)."""
+    return {
+        "max_tries": ti.max_tries,
+        "task_display_name": ti.task_id,
+        "dag_display_name": dag_display_name,
+        "pool": ti.pool,
+        "pool_slots": ti.pool_slots,
+        "queue": ti.queue,
+        "priority_weight": ti.priority,
+        "operator": ti.operator or None,
+        "operator_name": ti.operator or None,
+        "dag_version": version_read(version, dag_display_name) if version is not None else None,
+    }
+
+
 def task_instance_read(
     ti: TaskInstanceRow,
     *,
@@ -215,20 +233,11 @@ def task_instance_read(
         duration=_seconds(ti.start_date, ti.end_date),
         state=ti.state,
         try_number=ti.try_number,
-        max_tries=ti.max_tries,
-        task_display_name=ti.task_id,
-        dag_display_name=dag_display_name,
         hostname=ti.hostname,
-        pool=ti.pool,
-        pool_slots=ti.pool_slots,
-        queue=ti.queue,
-        priority_weight=ti.priority,
-        operator=ti.operator or None,
-        operator_name=ti.operator or None,
         queued_when=ti.queued_at,
         pid=ti.pid,
         note=ti.note,
-        dag_version=version_read(version, dag_display_name) if version is not None else None,
+        **_shared_fields(ti, version, dag_display_name),
     )
 
 
@@ -247,19 +256,10 @@ def task_try_read(
         # As Airflow's history: a try that was retried (or rescheduled) failed.
         state=S.FAILED if attempt.state in _RETRIED else attempt.state,
         try_number=attempt.try_number,
-        max_tries=ti.max_tries,
-        task_display_name=attempt.task_id,
-        dag_display_name=dag_display_name,
         hostname=attempt.hostname,
-        pool=ti.pool,
-        pool_slots=ti.pool_slots,
-        queue=ti.queue,
-        priority_weight=ti.priority,
-        operator=ti.operator or None,
-        operator_name=ti.operator or None,
         queued_when=None,
         pid=None,
-        dag_version=version_read(version, dag_display_name) if version is not None else None,
+        **_shared_fields(ti, version, dag_display_name),
     )
 
 
@@ -277,19 +277,10 @@ def current_try_read(
         duration=_seconds(ti.start_date, ti.end_date),
         state=ti.state,
         try_number=ti.try_number,
-        max_tries=ti.max_tries,
-        task_display_name=ti.task_id,
-        dag_display_name=dag_display_name,
         hostname=ti.hostname,
-        pool=ti.pool,
-        pool_slots=ti.pool_slots,
-        queue=ti.queue,
-        priority_weight=ti.priority,
-        operator=ti.operator or None,
-        operator_name=ti.operator or None,
         queued_when=ti.queued_at,
         pid=ti.pid,
-        dag_version=version_read(version, dag_display_name) if version is not None else None,
+        **_shared_fields(ti, version, dag_display_name),
     )
 
 
