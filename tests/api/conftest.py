@@ -8,8 +8,6 @@ client raises any exception a request meets, so a 500 (a bug) fails the test tha
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,9 +19,9 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import Engine, delete, insert, make_url, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine
 from tests.server.deployment import Deployment, parse_here
+from tests.server.postgres_schema import empty_tables, migrated_postgres_schema
 
 from tradewind.api.app import create_app
 from tradewind.api.auth import passwords
@@ -34,10 +32,6 @@ from tradewind.config import ApiSettings, Settings
 from tradewind.storage.engine import create_engine_from_url, session_factory
 from tradewind.storage.migrate import migrate
 from tradewind.storage.repos import users as user_repo
-from tradewind.storage.rows import DEFAULT_POOL, Base, PoolRow
-
-POSTGRES_URL_ENV = "TRADEWIND_TEST_POSTGRES_URL"
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 #: Cheap argon2 parameters for tests: production's cost 0.1 s per check on purpose.
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
@@ -195,38 +189,8 @@ def api(tmp_path: Path) -> Iterator[Api]:
 @pytest.fixture(scope="session")
 def api_postgres_engine() -> Iterator[Engine]:
     """A migrated PostgreSQL schema of its own for this test session."""
-    url = make_url(os.environ.get(POSTGRES_URL_ENV, DEFAULT_POSTGRES_URL)).update_query_dict(
-        {"connect_timeout": "5"}
-    )
-    server = create_engine_from_url(url, pool_size=1)
-    try:
-        with server.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError as error:
-        server.dispose()
-        message = f"PostgreSQL at {url.render_as_string()} is unreachable: {error.orig}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    schema = f"tw_api_{uuid.uuid4().hex[:12]}"
-    with server.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine_from_url(
-        server.url.update_query_dict({"options": f"-csearch_path={schema}"}), pool_size=3
-    )
-    migrate(engine)
-    yield engine
-    engine.dispose()
-    with server.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    server.dispose()
-
-
-def _empty(engine: Engine) -> None:
-    with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(delete(table))
-        connection.execute(insert(PoolRow).values(name=DEFAULT_POOL, slots=128))
+    with migrated_postgres_schema("tw_api") as engine:
+        yield engine
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -236,7 +200,7 @@ def sql_api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
         deployment = sqlite_deployment(tmp_path)
     else:
         engine = request.getfixturevalue("api_postgres_engine")
-        _empty(engine)
+        empty_tables(engine)
         deployment = Deployment(engine, session_factory(engine), tmp_path)
     api = make_api(deployment)
     with api.client:
@@ -259,7 +223,7 @@ def module_sql_api(
             deployment = sqlite_deployment(home)
         else:
             engine = request.getfixturevalue("api_postgres_engine")
-            _empty(engine)
+            empty_tables(engine)
             deployment = Deployment(engine, session_factory(engine), home)
         api = make_api(deployment)
         api.dags(ETL)

@@ -20,63 +20,25 @@ PostgreSQL runs where it is reachable (``TRADEWIND_TEST_POSTGRES_URL``, default
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, delete, insert, make_url, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine
 from tests.server.deployment import Deployment, parse_here
+from tests.server.postgres_schema import empty_tables, migrated_postgres_schema
 
 from tradewind.storage.engine import create_engine_from_url, session_factory
 from tradewind.storage.migrate import migrate
-from tradewind.storage.rows import DEFAULT_POOL, Base, PoolRow
-
-POSTGRES_URL_ENV = "TRADEWIND_TEST_POSTGRES_URL"
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 # -- backends -----------------------------------------------------------------------------------
-
-
-def _postgres_url() -> str:
-    return os.environ.get(POSTGRES_URL_ENV, DEFAULT_POSTGRES_URL)
 
 
 @pytest.fixture(scope="session")
 def server_postgres_engine() -> Iterator[Engine]:
     """A migrated PostgreSQL schema of its own for this test session."""
-    url = make_url(_postgres_url()).update_query_dict({"connect_timeout": "5"})
-    server = create_engine_from_url(url, pool_size=1)
-    try:
-        with server.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError as error:
-        server.dispose()
-        message = f"PostgreSQL at {url.render_as_string()} is unreachable: {error.orig}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    schema = f"tw_server_{uuid.uuid4().hex[:12]}"
-    with server.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine_from_url(
-        server.url.update_query_dict({"options": f"-csearch_path={schema}"}), pool_size=3
-    )
-    migrate(engine)
-    yield engine
-    engine.dispose()
-    with server.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    server.dispose()
-
-
-def _empty(engine: Engine) -> None:
-    with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(delete(table))
-        connection.execute(insert(PoolRow).values(name=DEFAULT_POOL, slots=128))
+    with migrated_postgres_schema("tw_server") as engine:
+        yield engine
 
 
 def _sqlite_engine(tmp_path: Path) -> Engine:
@@ -109,5 +71,5 @@ def sql_deployment(
         engine.dispose()
         return
     engine = request.getfixturevalue("server_postgres_engine")
-    _empty(engine)
+    empty_tables(engine)
     yield Deployment(engine, session_factory(engine), tmp_path)

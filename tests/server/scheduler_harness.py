@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, make_url, select, text
 from sqlalchemy.exc import OperationalError
+from tests.server.postgres_schema import DEFAULT_POSTGRES_URL, POSTGRES_URL_ENV
 
 from tradewind.config import (
     CoreSettings,
@@ -41,9 +42,6 @@ from tradewind.storage.migrate import migrate
 from tradewind.storage.repos import dags as dag_repo
 from tradewind.storage.repos import pools as pool_repo
 from tradewind.storage.rows import DagRunRow, TaskInstanceRow, TaskTryRow, XComRow
-
-POSTGRES_URL_ENV = "TRADEWIND_TEST_POSTGRES_URL"
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 class SchedulerHarness:
