@@ -74,6 +74,9 @@ class SchedulerSettings:
     zombie_timeout: float = 60.0
     #: Seconds between full passes over running runs (retries due, missed events).
     sweep_interval: float = 1.0
+    #: Seconds between looks for runs made by other processes (triggered or cleared through
+    #: the CLI or the API) and runs due on a timetable; a run ending starts a look at once.
+    poll_interval: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,9 @@ class ApiSettings:
     login_failures_before_delay: int = 5
     #: A scheduler or DAG processor silent this many seconds is reported unhealthy.
     health_check_threshold: float = 30.0
+    #: Let ``GET /api/v2/config`` show the settings in effect (to Op and Admin; secrets such as
+    #: ``secret_key`` and the database password stay hidden either way).
+    expose_config: bool = False
 
 
 @dataclass(frozen=True)

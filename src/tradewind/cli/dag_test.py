@@ -21,6 +21,7 @@ from tradewind.contracts.states import TaskInstanceState as S
 from tradewind.core.dagrun import DagRunDriver
 from tradewind.core.execution_service import StoreExecutionService
 from tradewind.executors.inline import InlineExecutor
+from tradewind.runtime.dag_callbacks import run_dag_callbacks
 from tradewind.runtime.runner import run_task, task_label
 from tradewind.runtime.task_logging import TaskLabelFilter
 from tradewind.sdk.params import resolve_params
@@ -150,7 +151,7 @@ def run_dag_test(
             for t in store.list_tries(dag.dag_id, driver.run.run_id, task_id)
         ],
     )
-    _run_dag_callbacks(dag, result)
+    _run_dag_callbacks(dag, driver)
     if console is not None and not quiet:
         print_summary(console, result)
     return result
@@ -201,38 +202,10 @@ def _drive(
                 candidates |= driver.apply_event(event, clock())
 
 
-def _run_dag_callbacks(dag: DAG, result: DagTestResult) -> None:
-    callbacks = (
-        dag.on_success_callback if result.state is DagRunState.SUCCESS else dag.on_failure_callback
-    )
-    if callbacks is None:
-        return
-    from tradewind.runtime.context import ContextDagRun
-
-    run = result.run
-    context = {
-        "dag": dag,
-        "dag_run": ContextDagRun(
-            dag_id=run.dag_id,
-            run_id=run.run_id,
-            run_type=run.run_type,
-            logical_date=run.logical_date,
-            data_interval_start=run.data_interval_start,
-            data_interval_end=run.data_interval_end,
-            run_after=run.run_after,
-            start_date=run.start_date,
-            conf=run.conf,
-            note=run.note,
-        ),
-        "run_id": run.run_id,
-        "reason": run.reason or str(run.state),
-        "logical_date": run.logical_date,
-    }
-    for callback in [callbacks] if callable(callbacks) else list(callbacks):
-        try:
-            callback(context)
-        except Exception:  # a callback must not change the run's outcome
-            log.exception("The DAG's %s callback %r raised", result.state, callback)
+def _run_dag_callbacks(dag: DAG, driver: DagRunDriver) -> None:
+    workload = driver.callbacks()
+    if workload is not None:
+        run_dag_callbacks(dag, workload.run, success=workload.success, reason=workload.reason)
 
 
 _STATE_STYLES = {

@@ -49,6 +49,7 @@ def _register_commands() -> None:
         config_commands,
         dag_commands,
         db_commands,
+        mark_commands,
         run_commands,
         server_commands,
         task_commands,
@@ -58,6 +59,7 @@ def _register_commands() -> None:
     dag_commands.register(dags)
     run_commands.register(dags)
     task_commands.register(tasks)
+    mark_commands.register(tasks=tasks, dags=dags)
     db_commands.register(db)
     config_commands.register(config)
     user_commands.register(users)

@@ -3,8 +3,9 @@
 A frame is a 4-byte big-endian unsigned length followed by that many bytes of UTF-8 JSON,
 one JSON object per frame. Values that JSON cannot hold are tagged objects
 ``{"__tw__": tag, ...}``: tuples, dicts with non-string keys (or with a ``"__tw__"`` key),
-datetimes, the contract enums and the contract dataclasses (``ExecuteTask``, ``TaskEvent``,
-``TaskInstanceKey``, ``DagRunInfo``), so what is sent decodes to equal objects.
+datetimes, the contract enums and the contract dataclasses (``ExecuteTask``,
+``RunDagCallbacks``, ``TaskEvent``, ``TaskInstanceKey``, ``DagRunInfo``), so what is sent
+decodes to equal objects.
 
 This module is the codec only (objects ⇄ bytes, no I/O); the message kinds and the
 conversation they make are specified in :mod:`tradewind.runtime.comms`.
@@ -22,7 +23,7 @@ from typing import Any, Final
 from tradewind.contracts.events import TaskEvent
 from tradewind.contracts.runs import DagRunInfo, DagRunType, TaskInstanceKey
 from tradewind.contracts.states import TaskInstanceState
-from tradewind.contracts.workloads import ExecuteTask
+from tradewind.contracts.workloads import ExecuteTask, RunDagCallbacks
 
 __all__ = [
     "EXECUTION_METHODS",
@@ -43,7 +44,8 @@ _HEADER = struct.Struct(">I")
 _TAG = "__tw__"
 
 _DATACLASSES: dict[str, type[Any]] = {
-    cls.__name__: cls for cls in (ExecuteTask, TaskEvent, TaskInstanceKey, DagRunInfo)
+    cls.__name__: cls
+    for cls in (ExecuteTask, RunDagCallbacks, TaskEvent, TaskInstanceKey, DagRunInfo)
 }
 _ENUMS: dict[str, type[StrEnum]] = {cls.__name__: cls for cls in (DagRunType, TaskInstanceState)}
 
@@ -75,6 +77,8 @@ class Kind(StrEnum):
     EVENT = "event"
     HEARTBEAT = "heartbeat"
     STOP = "stop"
+    KILL = "kill"
+    CALLBACKS = "callbacks"
     STOPPED = "stopped"
 
     def __str__(self) -> str:

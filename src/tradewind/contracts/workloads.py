@@ -27,3 +27,16 @@ class ExecuteTask:
     #: The run as the scheduler knew it when it queued the try, so the task need not ask for
     #: it; None: the task asks its execution client.
     run: DagRunInfo | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunDagCallbacks:
+    """Call a DAG's ``on_success_callback`` or ``on_failure_callback``: its run has ended."""
+
+    run: DagRunInfo
+    dag_file: str
+    #: Which callbacks: the run succeeded (``on_success_callback``) or failed.
+    success: bool
+    #: Why the run ended as it did (the context's ``reason``).
+    reason: str
+    dag_version: str | None = None

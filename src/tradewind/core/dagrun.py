@@ -16,7 +16,7 @@ from tradewind.contracts.events import TaskEvent
 from tradewind.contracts.runs import DagRunInfo, DagRunType, TaskInstanceKey
 from tradewind.contracts.states import TERMINAL_RUN_STATES, TERMINAL_TASK_STATES, DagRunState
 from tradewind.contracts.states import TaskInstanceState as S
-from tradewind.contracts.workloads import ExecuteTask
+from tradewind.contracts.workloads import ExecuteTask, RunDagCallbacks
 from tradewind.core import transitions as tr
 from tradewind.core.planner import Plan, new_task_instance, plan_run
 from tradewind.core.run_state import is_deadlocked, judge_run
@@ -71,7 +71,9 @@ class DagRunDriver:
         self.index: SpecIndex = index_spec(spec)
         self.store = store
         self.run = run
-        self._depends_on_past = any(task.depends_on_past for task in spec.tasks.values())
+        self._depends_on_past = any(
+            task.depends_on_past or task.wait_for_downstream for task in spec.tasks.values()
+        )
 
     @classmethod
     def create(
@@ -120,7 +122,7 @@ class DagRunDriver:
             self.store.save_dag_run(self.run)
 
     def _past_states(self) -> dict[tuple[str, int], S | None]:
-        """States of the previous run's instances (for depends_on_past)."""
+        """States of the previous run's instances (depends_on_past, wait_for_downstream)."""
         when = self.run.logical_date or self.run.run_after
         return self.store.get_previous_task_states(self.run.dag_id, self.run.run_id, before=when)
 
@@ -280,6 +282,24 @@ class DagRunDriver:
             ti.try_number -= 1  # it never started: the next schedule reuses the try number
         tr.RESET_ORPHAN.apply(ti, now)
         self.store.save_task_instances([ti])
+
+    def callbacks(self) -> RunDagCallbacks | None:
+        """What calls the DAG's success or failure callbacks now that the run has ended;
+        None while it runs, or when the DAG has no such callback."""
+        if self.run.state not in TERMINAL_RUN_STATES:
+            return None
+        success = self.run.state is DagRunState.SUCCESS
+        if not (
+            self.spec.has_on_success_callback if success else self.spec.has_on_failure_callback
+        ):
+            return None
+        return RunDagCallbacks(
+            run=run_info(self.run),
+            dag_file=self.spec.fileloc,
+            success=success,
+            reason=self.run.reason or str(self.run.state),
+            dag_version=self.spec.version_hash,
+        )
 
     def time_out(self, now: datetime) -> None:
         """Fail the run for exceeding dagrun_timeout; its unfinished tasks are skipped."""

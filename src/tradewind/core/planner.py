@@ -37,7 +37,8 @@ class Plan:
     next_wakeup: datetime | None = None
     #: Tasks the pass should have looked at but could not (see ``plan_run``'s ``evaluable``).
     deferred: set[str] = field(default_factory=set)
-    #: Instances held back by depends_on_past: the run waits for them, it is not deadlocked.
+    #: Instances held back by the previous run (depends_on_past, wait_for_downstream): the
+    #: run waits for them, it is not deadlocked.
     waiting_on_past: int = 0
 
 
@@ -182,21 +183,49 @@ def _expand(view: _RunView, placeholder: TaskInstanceRecord, plan: Plan, now: da
 
 
 _PAST_MET = frozenset({S.SUCCESS, S.SKIPPED})
+#: A downstream instance removed from the previous run will never finish: it does not hold.
+_DOWNSTREAM_MET = _PAST_MET | {S.REMOVED}
 
 
-def _held_by_past(
-    index: SpecIndex,
-    ti: TaskInstanceRecord,
-    past_states: Mapping[tuple[str, int], S | None] | None,
-) -> bool:
-    """depends_on_past: the previous run's instance must have succeeded or been skipped.
+class _PastRun:
+    """The previous run's instances, for depends_on_past and wait_for_downstream."""
 
-    As in Airflow (ignore_first_depends_on_past), an instance with no previous one runs.
-    """
-    if past_states is None or not index.task(ti.task_id).depends_on_past:
-        return False
-    key = (ti.task_id, ti.map_index)
-    return key in past_states and past_states[key] not in _PAST_MET
+    def __init__(self, index: SpecIndex, states: Mapping[tuple[str, int], S | None]) -> None:
+        self.index = index
+        self.states = states
+        self.by_task: dict[str, list[tuple[int, S | None]]] = {}
+        for (task_id, map_index), state in states.items():
+            self.by_task.setdefault(task_id, []).append((map_index, state))
+
+    def holds(self, ti: TaskInstanceRecord) -> bool:
+        """Whether the previous run keeps ``ti`` from running.
+
+        depends_on_past: the previous run's instance must have succeeded or been skipped;
+        wait_for_downstream (which implies it): so must the previous run's instances of the
+        task's immediate downstream tasks. As in Airflow (ignore_first_depends_on_past), an
+        instance with no previous one runs.
+        """
+        task = self.index.task(ti.task_id)
+        if not (task.depends_on_past or task.wait_for_downstream):
+            return False
+        key = (ti.task_id, ti.map_index)
+        if key not in self.states:
+            return False
+        if self.states[key] not in _PAST_MET:
+            return True
+        return task.wait_for_downstream and any(
+            state not in _DOWNSTREAM_MET
+            for down in task.downstream
+            for state in self._states_seen(down, ti.map_index, task.mapped_group)
+        )
+
+    def _states_seen(self, task_id: str, map_index: int, group: str | None) -> list[S | None]:
+        """States of ``task_id``'s previous instances; inside one mapped task group, instance
+        i follows instance i only (as for upstream tasks in a run)."""
+        items = self.by_task.get(task_id, [])
+        if map_index >= 0 and group is not None and self.index.task(task_id).mapped_group == group:
+            return [state for index, state in items if index in (map_index, -1)]
+        return [state for _, state in items]
 
 
 def plan_run(
@@ -213,8 +242,11 @@ def plan_run(
     ``evaluable``, when given, names the tasks whose instances and inputs
     (:meth:`SpecIndex.plan_inputs`) are all among ``tis``: a task outside it that the pass
     reaches is not decided but put in ``Plan.deferred``, for the caller to load and plan.
+    ``past_states`` are the previous run's (task_id, map_index) → state, when a task of the
+    DAG depends on its past (``depends_on_past`` or ``wait_for_downstream``).
     """
     view = _RunView(index, tis)
+    past = None if past_states is None else _PastRun(index, past_states)
     plan = Plan()
     wanted = set(candidates) if candidates is not None else None
     for task_id in index.order:
@@ -253,7 +285,7 @@ def plan_run(
                     if plan.next_wakeup is None or ti.next_attempt_at < plan.next_wakeup:
                         plan.next_wakeup = ti.next_attempt_at
                     continue
-                if _held_by_past(index, ti, past_states):
+                if past is not None and past.holds(ti):
                     plan.waiting_on_past += 1
                     continue
                 tr.SCHEDULE.apply(ti, now)

@@ -46,9 +46,10 @@ from tradewind.contracts.frames import (
     error_to_wire,
     from_wire,
 )
+from tradewind.contracts.log_files import task_log_path
 from tradewind.contracts.runs import TaskInstanceKey
 from tradewind.contracts.states import TaskInstanceState
-from tradewind.contracts.workloads import ExecuteTask
+from tradewind.contracts.workloads import ExecuteTask, RunDagCallbacks
 from tradewind.errors import TradewindError
 from tradewind.logging import get_logger
 
@@ -56,6 +57,7 @@ __all__ = [
     "LocalExecutor",
     "RequestHandler",
     "WorkerStartError",
+    "callbacks_log_path",
     "service_handler",
     "task_log_path",
 ]
@@ -73,14 +75,10 @@ class WorkerStartError(TradewindError):
     """The local executor's supervisor process could not be started."""
 
 
-def task_log_path(logs_folder: Path, key: TaskInstanceKey) -> Path:
-    """Where the log of one try goes: ``dag_id=…/run_id=…/task_id=…/[map_index=…/]attempt=N.log``."""
-    parts = [f"dag_id={key.dag_id}", f"run_id={key.run_id}", f"task_id={key.task_id}"]
-    if key.map_index >= 0:
-        parts.append(f"map_index={key.map_index}")
-    return Path(
-        logs_folder, *(p.replace("/", "%2F") for p in parts), f"attempt={key.try_number}.log"
-    )
+def callbacks_log_path(logs_folder: Path, dag_id: str, run_id: str) -> Path:
+    """Where the log of a run's DAG callbacks goes: ``dag_id=…/run_id=…/dag_callbacks.log``."""
+    parts = (f"dag_id={dag_id}", f"run_id={run_id}")
+    return Path(logs_folder, *(p.replace("/", "%2F") for p in parts), "dag_callbacks.log")
 
 
 def service_handler(service: object) -> RequestHandler:
@@ -197,6 +195,45 @@ class LocalExecutor:
         with self._lock:
             events, self._events = self._events, []
         return events
+
+    def tries(self) -> set[TaskInstanceKey]:
+        """The tries waiting here or running, whose events have not arrived yet."""
+        with self._lock:
+            return self._queued | self._in_flight.keys()
+
+    def kill(self, key: TaskInstanceKey, reason: str) -> None:
+        """Stop a try whose state changed elsewhere (marked, cleared, timed out, a zombie).
+
+        A waiting try is dropped (no event: its instance has moved on); a running one gets
+        SIGTERM, then SIGKILL after the kill grace, and its event still arrives (stale, so
+        the scheduler ignores it). ``reason`` goes into the try's log.
+        """
+        with self._lock:
+            if key in self._queued:
+                self._queued.discard(key)
+                self._queue = [entry for entry in self._queue if entry[2].key != key]
+                heapq.heapify(self._queue)
+                return
+            worker = self._worker if key in self._in_flight else None
+        if worker is not None:
+            worker.send(encode_frame({"kind": Kind.KILL, "key": key, "reason": reason}))
+
+    def submit_callbacks(self, workload: RunDagCallbacks) -> None:
+        """Call a DAG's run callbacks in a process of their own (outside the task slots)."""
+        with self._lock:
+            worker = None if self._stopping else self._worker
+        if worker is None:
+            log.warning(
+                "The callbacks of DAG run %s of %s were not called: the worker is %s",
+                workload.run.run_id,
+                workload.run.dag_id,
+                "stopping" if self._stopping else "restarting",
+            )
+            return
+        log_path = callbacks_log_path(self.logs_folder, workload.run.dag_id, workload.run.run_id)
+        worker.send(
+            encode_frame({"kind": Kind.CALLBACKS, "workload": workload, "log_path": str(log_path)})
+        )
 
     def heartbeats(self) -> set[TaskInstanceKey]:
         """Tries whose processes were heard from (started or heartbeat) since the last call."""

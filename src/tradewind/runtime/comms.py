@@ -7,9 +7,10 @@ Three kinds of process talk over stream sockets::
 
 **Frames.** Each message is one frame: a 4-byte big-endian length, then that many bytes of
 UTF-8 JSON holding one object with a ``"kind"``. Values JSON cannot hold (datetimes, tuples,
-the contract enums, ``ExecuteTask``, ``TaskEvent``, ``TaskInstanceKey``, ``DagRunInfo``) are
-tagged ``{"__tw__": tag, ...}``; the codec is :mod:`tradewind.contracts.frames`, shared with
-the executors, which may not import this package.
+the contract enums and dataclasses: ``ExecuteTask``, ``RunDagCallbacks``, ``TaskEvent``,
+``TaskInstanceKey``, ``DagRunInfo``) are tagged ``{"__tw__": tag, ...}``; the codec is
+:mod:`tradewind.contracts.frames`, shared with the executors, which may not import this
+package.
 
 **Messages** (``key`` is a ``TaskInstanceKey``; every message also has ``"kind"``)::
 
@@ -24,6 +25,10 @@ the executors, which may not import this package.
       workload   {workload: ExecuteTask, log_path: str}
       response   {id, ok: true, result} | {id, ok: false, error: {type, message, attrs}}
       stop       {grace: float}             SIGTERM every task process, SIGKILL after grace
+      kill       {key, reason}              stop one try (its state changed elsewhere): SIGTERM,
+                                            SIGKILL after the kill grace; its event still comes
+      callbacks  {workload: RunDagCallbacks, log_path: str}
+                                            call a DAG's run callbacks in a process of their own
     task process → supervisor
       request    {id, method, kwargs}       one ``ExecutionClient`` call; the caller blocks
       event      {event: TaskEvent}         the runner's result, sent just before exiting

@@ -17,6 +17,9 @@ single-threaded event loop:
   stopped, by SIGSTOP or a debugger, is left out: it is not making progress);
 * kills a task process still alive ``kill_grace`` seconds after its execution timeout (the
   runner's own alarm should have ended it: this catches code that swallows the timeout);
+* on ``kill`` stops one try (its state changed elsewhere): SIGTERM, SIGKILL after the grace;
+* on ``callbacks`` forks a process that calls a DAG's run callbacks
+  (:mod:`~tradewind.runtime.dag_callbacks`), killed if it runs past the callback timeout;
 * on ``stop`` (or SIGTERM, or the executor's socket closing) sends SIGTERM to every task
   process, SIGKILL after the grace period, and exits once all are gone.
 
@@ -49,10 +52,11 @@ from tradewind.contracts.events import TaskEvent
 from tradewind.contracts.frames import FrameError, Kind, error_to_wire, from_wire
 from tradewind.contracts.runs import TaskInstanceKey
 from tradewind.contracts.states import TaskInstanceState
-from tradewind.contracts.workloads import ExecuteTask
+from tradewind.contracts.workloads import ExecuteTask, RunDagCallbacks
 from tradewind.logging import configure_logging, get_logger
 from tradewind.runtime.comms import Connection, WorkerConnectionLostError
 from tradewind.runtime.dag_cache import DagFileCache
+from tradewind.runtime.dag_callbacks import run_dag_callbacks_process
 from tradewind.runtime.loader import LoadResult
 from tradewind.runtime.task_process import run_task_process, write_log_line
 
@@ -75,6 +79,8 @@ class SupervisorOptions:
     kill_grace: float = 5.0
     #: Seconds one DAG file may take to import.
     import_timeout: float = 30.0
+    #: Seconds a DAG's run callbacks may take before their process is killed.
+    callback_timeout: float = 60.0
 
 
 @dataclass
@@ -89,6 +95,16 @@ class _Try:
     deadline: float | None
     reported: bool = False
     kill_reason: str | None = None
+
+
+@dataclass
+class _CallbackProcess:
+    """A process calling a DAG's run callbacks."""
+
+    workload: RunDagCallbacks
+    log_path: Path
+    #: When (monotonic) to kill it if it is still running; None once killed.
+    deadline: float | None
 
 
 def _now() -> datetime:
@@ -115,6 +131,7 @@ class Supervisor:
         self._selector = selectors.DefaultSelector()
         self._masks: dict[int, int] = {}
         self._tries: dict[int, _Try] = {}
+        self._callbacks: dict[int, _CallbackProcess] = {}
         self._relayed: dict[int, tuple[_Try, Any]] = {}
         self._next_request_id = 0
         self._wake_r, self._wake_w = os.pipe()
@@ -137,7 +154,7 @@ class Supervisor:
         while True:
             if self._sigterm:
                 self._begin_stop(self.options.kill_grace)
-            if self._stop_deadline is not None and not self._tries:
+            if self._stop_deadline is not None and not self._tries and not self._callbacks:
                 break
             self._refresh_interest()
             for key, mask in self._selector.select(self._timeout()):
@@ -164,6 +181,7 @@ class Supervisor:
     def _timeout(self) -> float | None:
         now = time.monotonic()
         moments = [t.deadline for t in self._tries.values() if t.deadline is not None]
+        moments += [c.deadline for c in self._callbacks.values() if c.deadline is not None]
         if self._tries:
             moments.append(self._next_heartbeat)
         if self._stop_deadline is not None and not self._killed_all:
@@ -223,6 +241,10 @@ class Supervisor:
                 try_.conn.send({**message, "id": request_id}, wire=True)
         elif kind == Kind.STOP:
             self._begin_stop(float(message.get("grace", self.options.kill_grace)))
+        elif kind == Kind.KILL:
+            self._kill_try(from_wire(message["key"]), str(message.get("reason")))
+        elif kind == Kind.CALLBACKS:
+            self._start_callbacks(from_wire(message["workload"]), Path(message["log_path"]))
         else:
             log.warning("Ignoring a message of unknown kind %r from the executor", kind)
 
@@ -248,7 +270,7 @@ class Supervisor:
             self._install_signals()  # a DAG file may have installed handlers of its own
         dag = loaded.dags.get(workload.key.dag_id)
         if dag is None:
-            error = _not_loadable(workload, loaded)
+            error = _not_loadable(workload.dag_file, workload.key.dag_id, loaded)
             write_log_line(log_path, error)
             self._report(workload, start_date, error, pid=None)
             return
@@ -289,15 +311,74 @@ class Supervisor:
         self._watch(try_.conn, lambda mask: self._on_child(try_, mask))
         self._send({"kind": Kind.STARTED, "key": workload.key, "pid": pid})
 
-    def _close_in_child(self, ours: socket.socket) -> None:
-        """In a new task process: close every descriptor that belongs to the supervisor."""
-        ours.close()
+    def _close_in_child(self, ours: socket.socket | None) -> None:
+        """In a new child process: close every descriptor that belongs to the supervisor."""
+        if ours is not None:
+            ours.close()
         self._selector.close()
         self._executor.sock.close()
         for try_ in self._tries.values():
             try_.conn.sock.close()
         os.close(self._wake_r)
         os.close(self._wake_w)
+
+    def _kill_try(self, key: TaskInstanceKey, reason: str) -> None:
+        """Stop one try: SIGTERM now, SIGKILL after the kill grace (its event still comes)."""
+        for try_ in self._tries.values():
+            if try_.workload.key == key and not try_.reported:
+                write_log_line(try_.log_path, reason)
+                try_.kill_reason = reason
+                try_.deadline = time.monotonic() + self.options.kill_grace
+                _signal_group(try_.pid, signal.SIGTERM)
+                _signal_group(try_.pid, signal.SIGCONT)  # a stopped process must see it
+                return
+
+    # -- a DAG's run callbacks ---------------------------------------------------------------
+
+    def _start_callbacks(self, workload: RunDagCallbacks, log_path: Path) -> None:
+        if self._stop_deadline is not None:
+            write_log_line(
+                log_path, "The worker was stopping; the DAG's callbacks were not called."
+            )
+            return
+        try:
+            loaded = self.cache.get(workload.dag_file)
+        finally:
+            self._install_signals()
+        dag = loaded.dags.get(workload.run.dag_id)
+        if dag is None:
+            reason = _not_loadable(workload.dag_file, workload.run.dag_id, loaded)
+            write_log_line(log_path, f"The DAG's callbacks were not called: {reason}")
+            return
+        sys.stdout.flush()
+        sys.stderr.flush()
+        supervisor_pid = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the callbacks' process
+            try:
+                run_dag_callbacks_process(
+                    workload=workload,
+                    dag=dag,
+                    log_path=log_path,
+                    parent_pid=supervisor_pid,
+                    forget_parent=lambda: self._close_in_child(None),
+                )
+            finally:
+                os._exit(1)
+        with suppress(OSError):
+            os.setpgid(pid, pid)
+        self._callbacks[pid] = _CallbackProcess(
+            workload, log_path, time.monotonic() + self.options.callback_timeout
+        )
+
+    def _end_callbacks(self, pid: int, status: int) -> None:
+        process = self._callbacks.pop(pid)
+        code = os.waitstatus_to_exitcode(status)
+        if code < 0:
+            write_log_line(
+                process.log_path,
+                f"The DAG's callbacks' process (pid {pid}) was killed by signal {-code}.",
+            )
 
     # -- a running try -----------------------------------------------------------------------
 
@@ -345,7 +426,7 @@ class Supervisor:
             self._send({"kind": Kind.EVENT, "event": event})
 
     def _reap(self) -> None:
-        while self._tries:
+        while self._tries or self._callbacks:
             try:
                 info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
             except ChildProcessError:
@@ -359,6 +440,8 @@ class Supervisor:
             try_ = self._tries.pop(info.si_pid, None)
             if try_ is not None:
                 self._end_try(try_, status)
+            elif info.si_pid in self._callbacks:
+                self._end_callbacks(info.si_pid, status)
 
     def _end_try(self, try_: _Try, status: int) -> None:
         if not try_.conn.closed:
@@ -392,15 +475,24 @@ class Supervisor:
         for try_ in self._tries.values():
             if try_.deadline is not None and now >= try_.deadline:
                 try_.deadline = None
-                try_.kill_reason = (
+                try_.kill_reason = try_.kill_reason or (
                     f"The task ran past its execution_timeout of {try_.timeout:g} s and did not "
                     f"stop; its process was killed {self.options.kill_grace:g} s later."
                 )
                 _signal_group(try_.pid, signal.SIGKILL)
+        for pid, process in self._callbacks.items():
+            if process.deadline is not None and now >= process.deadline:
+                process.deadline = None
+                write_log_line(
+                    process.log_path,
+                    f"The DAG's callbacks ran past {self.options.callback_timeout:g} s; "
+                    "their process was killed.",
+                )
+                _signal_group(pid, signal.SIGKILL)
         if self._stop_deadline is not None and now >= self._stop_deadline and not self._killed_all:
             self._killed_all = True
-            for try_ in self._tries.values():
-                _signal_group(try_.pid, signal.SIGKILL)
+            for pid in [*self._tries, *self._callbacks]:
+                _signal_group(pid, signal.SIGKILL)
 
     def _send_heartbeats(self) -> None:
         now = time.monotonic()
@@ -428,6 +520,8 @@ class Supervisor:
                 "The worker stopped while the try was running; its process was terminated."
             )
             _signal_group(try_.pid, signal.SIGTERM)
+        for pid in self._callbacks:
+            _signal_group(pid, signal.SIGTERM)
 
     def _finish(self) -> None:
         if not self._executor_gone:
@@ -451,8 +545,7 @@ def _is_stopped(pid: int) -> bool:
     return stat.rpartition(b")")[2].split()[0] in (b"T", b"t")
 
 
-def _not_loadable(workload: ExecuteTask, loaded: LoadResult) -> str:
-    path, dag_id = workload.dag_file, workload.key.dag_id
+def _not_loadable(path: str, dag_id: str, loaded: LoadResult) -> str:
     if loaded.errors:
         first = loaded.errors[0]
         return f"DAG file {first.location} could not be imported: {first.message}"

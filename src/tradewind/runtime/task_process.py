@@ -33,7 +33,13 @@ from tradewind.runtime.runner import run_task, task_label
 if TYPE_CHECKING:
     from tradewind.sdk.dag import DAG
 
-__all__ = ["TaskTerminated", "resolve_system_calls", "run_task_process", "write_log_line"]
+__all__ = [
+    "TaskTerminated",
+    "prepare_child_process",
+    "resolve_system_calls",
+    "run_task_process",
+    "write_log_line",
+]
 
 LOG_FORMAT = "[%(asctime)s.%(msecs)03dZ] {%(name)s} %(levelname)s - %(message)s"
 LOG_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
@@ -43,10 +49,14 @@ log = logging.getLogger("tradewind.task")
 
 
 class TaskTerminated(SystemExit):
-    """The worker is stopping and sent SIGTERM; the try ends as failed (or up for retry)."""
+    """SIGTERM arrived (the worker is stopping, or the try's state was changed elsewhere);
+    the try ends as failed (or up for retry)."""
 
     def __str__(self) -> str:
-        return "The task was terminated (SIGTERM): its worker is stopping."
+        return (
+            "The task was terminated (SIGTERM): its worker is stopping, or its state was "
+            "changed elsewhere."
+        )
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -131,6 +141,22 @@ def write_log_line(log_path: Path, message: str) -> None:
             file.write(f"[{stamp}Z] {{tradewind.supervisor}} ERROR - {message}\n")
 
 
+def prepare_child_process(
+    log_path: Path, forget_parent: Callable[[], None], *, parent_pid: int
+) -> Masker:
+    """Set up a process just forked by the supervisor: its own process group, death with
+    the supervisor, none of the supervisor's descriptors, output and logging into
+    ``log_path`` through a masking formatter (returned, for more secrets to mask)."""
+    os.setpgid(0, 0)
+    _reset_signals()
+    _die_with_parent(parent_pid)
+    forget_parent()
+    masker = Masker()
+    masker.add_environment_variables(os.environ)
+    _configure_logging(_open_log(log_path), masker)
+    return masker
+
+
 def run_task_process(
     *,
     workload: ExecuteTask,
@@ -147,15 +173,9 @@ def run_task_process(
     """
     code = 1
     try:
-        os.setpgid(0, 0)
-        _reset_signals()
-        _die_with_parent(parent_pid)
-        forget_parent()
-        masker = Masker()
-        masker.add_environment_variables(os.environ)
+        masker = prepare_child_process(log_path, forget_parent, parent_pid=parent_pid)
         if workload.run is not None:  # what the client would have registered, had it been asked
             masker.add_sensitive_items(workload.run.conf)
-        _configure_logging(_open_log(log_path), masker)
         sys.path.insert(0, str(Path(workload.dag_file).parent))
         channel = Channel(sock)
         client = ChannelClient(channel)

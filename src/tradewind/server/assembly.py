@@ -74,6 +74,7 @@ def build_scheduler(settings: Settings, factory: SessionFactory) -> Scheduler:
             parallelism=settings.executor.parallelism,
             zombie_timeout=settings.scheduler.zombie_timeout,
             sweep_interval=settings.scheduler.sweep_interval,
+            poll_interval=settings.scheduler.poll_interval,
         ),
     )
     return scheduler

@@ -14,6 +14,12 @@ timed-out runs are failed, orphaned tries adopted and the running runs planned i
 delays, missed events). A waiting retry sets its own timer. Nothing waits for a polling
 interval when an event can wake it.
 
+What a step decides beyond the database happens once it has committed: its workloads go to
+the executor, the tries whose instances moved on without them (marked or cleared by a user,
+skipped by a run's timeout, failed as zombies) are stopped, and the DAG callbacks of the runs
+it ended are handed to the executor, which calls them in a process of their own. A crash
+between the commit and the hand-over loses those callbacks: they run at most once.
+
 Several schedulers may share a PostgreSQL database: a step locks the runs it changes
 (``FOR UPDATE``, in one order), sweeps and backlogs claim runs and instances with
 ``SELECT … FOR UPDATE SKIP LOCKED``, ``queued`` is written by a compare-and-set that returns
@@ -39,7 +45,7 @@ from tradewind.contracts.events import TaskEvent
 from tradewind.contracts.runs import DagRunType, TaskInstanceKey
 from tradewind.contracts.states import DagRunState
 from tradewind.contracts.states import TaskInstanceState as S
-from tradewind.contracts.workloads import ExecuteTask
+from tradewind.contracts.workloads import ExecuteTask, RunDagCallbacks
 from tradewind.core import transitions as tr
 from tradewind.core.dagrun import DagRunDriver
 from tradewind.core.limits import Occupancy, pick_queueable
@@ -47,7 +53,7 @@ from tradewind.core.planner import new_task_instance
 from tradewind.core.run_creation import next_scheduled_run
 from tradewind.core.spec_index import index_spec
 from tradewind.errors import DagRunAlreadyExistsError
-from tradewind.executors.base import Executor
+from tradewind.executors.base import ControllableExecutor, Executor
 from tradewind.server.asset_triggers import create_asset_triggered_runs, record_outlet_events
 from tradewind.server.scheduler_step import RunKey, Step, Waiting, with_downstream
 from tradewind.server.specs import SessionFactory, SpecCache
@@ -132,6 +138,14 @@ class Scheduler:
         self._waiting: Waiting = {}
         #: Pool name → (slots, whether deferred instances hold slots), read on sweeps.
         self._pools: dict[str, tuple[int, bool]] | None = None
+        #: Decided by the current step, done once it commits: tries to stop, with why, and
+        #: DAG callbacks to call.
+        self._kills: list[tuple[TaskInstanceKey, str]] = []
+        self._callbacks: list[RunDagCallbacks] = []
+        #: Tries told to stop whose (stale) events have not arrived yet.
+        self._stopping: set[TaskInstanceKey] = set()
+        #: The executor, if the scheduler can stop its tries and have it call DAG callbacks.
+        self._controllable = executor if isinstance(executor, ControllableExecutor) else None
 
     # -- the loop ------------------------------------------------------------------------------
 
@@ -166,6 +180,8 @@ class Scheduler:
                     failures = 0
                 except Exception:  # the loop's boundary: a failed step is tried again
                     self._backlog = self._look_for_runs = True  # what it decided is undone
+                    self._kills.clear()
+                    self._callbacks.clear()
                     failures += 1
                     log.exception("A scheduler step failed (%d in a row); trying again", failures)
                     stop.wait(min(5.0, 0.05 * 2**failures))
@@ -219,10 +235,26 @@ class Scheduler:
         self._heard.clear()
         if sweep:
             self._next_sweep = now + timedelta(seconds=self.options.sweep_interval)
+        self._after_commit()
         for workload in workloads:
             self._in_flight.add(workload.key)
             self.executor.submit(workload)
         return len(workloads)
+
+    def _after_commit(self) -> None:
+        """Stop the tries and call the DAG callbacks that the committed step decided on."""
+        kills, self._kills = self._kills, []
+        callbacks, self._callbacks = self._callbacks, []
+        executor = self._controllable
+        if executor is None:
+            return
+        for key, reason in kills:
+            log.warning("Stopping %s: %s", key, reason)
+            executor.kill(key, reason)
+            self._stopping.add(key)
+            self._in_flight.discard(key)  # a waiting try is dropped without an event
+        for workload in callbacks:
+            executor.submit_callbacks(workload)
 
     # -- runs and their drivers ------------------------------------------------------------------
 
@@ -287,6 +319,8 @@ class Scheduler:
             return
         self._in_flight.discard(event.key)
         changed = driver.apply_event(event, step.now)
+        if not changed:  # an older try's, or its instance was marked or cleared meanwhile
+            return
         if event.state is S.SUCCESS and record_outlet_events(
             step.session, driver.spec, event.key, step.now
         ):
@@ -329,6 +363,7 @@ class Scheduler:
                 self._waiting.pop(run_key, None)
                 step.wakeups.pop(run_key, None)
                 step.ended_dags.add(driver.run.dag_id)
+                self._run_ended(driver)
         for run_key, (when, found_in_full) in step.wakeups.items():
             current = self._wakeups.get(run_key)
             if found_in_full or current is None or when < current:
@@ -363,26 +398,32 @@ class Scheduler:
             records = [ti for ti in step.ready if ti.state is S.SCHEDULED]
         if not records:
             return []
-        occupancy = self._occupancy(
-            step.session, free, {ti.pool for ti in records}, fresh=step.sweep
-        )
         drivers: dict[RunKey, DagRunDriver] = {}
         for ti in records:
             driver = self._driver(step, ti.dag_id, ti.run_id, lock=False)
-            if driver is None:
-                continue
-            drivers[(ti.dag_id, ti.run_id)] = driver
-            occupancy.dag_limit[ti.dag_id] = driver.spec.max_active_tasks
-            task = driver.spec.tasks.get(ti.task_id)
-            if task is not None:
-                occupancy.task_limit[(ti.dag_id, ti.task_id)] = task.max_active_tis_per_dag
-        chosen = [
-            ti
-            for ti in pick_queueable(
-                [ti for ti in records if (ti.dag_id, ti.run_id) in drivers], occupancy
-            )
-            if ti.task_id in drivers[(ti.dag_id, ti.run_id)].spec.tasks
+            if driver is not None:
+                drivers[(ti.dag_id, ti.run_id)] = driver
+        # Instances of tasks their run's DAG version no longer has are not queued.
+        known = [
+            (ti, drivers[(ti.dag_id, ti.run_id)].spec)
+            for ti in records
+            if (ti.dag_id, ti.run_id) in drivers
+            and ti.task_id in drivers[(ti.dag_id, ti.run_id)].spec.tasks
         ]
+        run_limits = {
+            (ti.dag_id, ti.run_id, ti.task_id): most
+            for ti, spec in known
+            if (most := spec.tasks[ti.task_id].max_active_tis_per_dagrun) is not None
+        }
+        pools = {ti.pool for ti, _ in known}
+        occupancy = self._occupancy(
+            step.session, free, pools, fresh=step.sweep, run_limits=run_limits
+        )
+        for ti, spec in known:
+            task = spec.tasks[ti.task_id]
+            occupancy.dag_limit[ti.dag_id] = spec.max_active_tasks
+            occupancy.task_limit[(ti.dag_id, ti.task_id)] = task.max_active_tis_per_dag
+        chosen = pick_queueable([ti for ti, _ in known], occupancy)
         if len(chosen) < len(records):
             self._backlog = True  # limits held some back: a freed slot may let them go
         if not chosen:
@@ -398,9 +439,20 @@ class Scheduler:
         return [drivers[(ti.dag_id, ti.run_id)].describe(ti) for ti in chosen if ti.key in queued]
 
     def _occupancy(
-        self, session: Session, free: int, pools: Iterable[str], *, fresh: bool
+        self,
+        session: Session,
+        free: int,
+        pools: Iterable[str],
+        *,
+        fresh: bool,
+        run_limits: dict[tuple[str, str, str], int],
     ) -> Occupancy:
-        """What runs now, in one read; the pools' sizes are read on sweeps (or if unknown)."""
+        """What runs now, in one read; the pools' sizes are read on sweeps (or if unknown).
+
+        ``run_limits`` (dag_id, run_id, task_id) → max_active_tis_per_dagrun of the tasks
+        waiting to queue that set it: their instances are counted per run, in one read per
+        run (only runs with such a task waiting).
+        """
         if fresh or self._pools is None or not self._pools.keys() >= set(pools):
             self._pools = {
                 pool.name: (pool.slots, pool.include_deferred)
@@ -420,6 +472,15 @@ class Scheduler:
                 occupancy.pool_free[pool] -= slots
         occupancy.dag_active = dict(dag_active)
         occupancy.task_active = dict(task_active)
+        occupancy.run_task_limit = dict(run_limits)
+        limited: dict[RunKey, set[str]] = defaultdict(set)
+        for dag_id, run_id, task_id in run_limits:
+            limited[(dag_id, run_id)].add(task_id)
+        for (dag_id, run_id), task_ids in sorted(limited.items()):
+            states = ti_repo.list_task_instance_states(
+                session=session, dag_id=dag_id, run_id=run_id, task_ids=task_ids
+            )
+            occupancy.count_run_usage(dag_id, run_id, states)
         return occupancy
 
     # -- runs made by timetables and by other processes --------------------------------------
@@ -515,6 +576,7 @@ class Scheduler:
     # -- the sweep ------------------------------------------------------------------------------
 
     def _sweep(self, step: Step) -> None:
+        self._stop_unwanted_tries(step)
         self._fail_zombies(step)
         self._time_out_runs(step)
         self._adopt_orphans(step)
@@ -558,6 +620,38 @@ class Scheduler:
                     driver.time_out(step.now)
                     log.warning("DAG run %s of %s: %s", row.run_id, row.dag_id, driver.run.reason)
                     step.ended_dags.add(row.dag_id)
+                    self._run_ended(driver)
+
+    def _run_ended(self, driver: DagRunDriver) -> None:
+        workload = driver.callbacks()
+        if workload is not None:
+            self._callbacks.append(workload)
+
+    def _stop_unwanted_tries(self, step: Step) -> None:
+        """Tries the executor holds whose instance moved on without them (marked, cleared,
+        skipped by a run's timeout, failed as a zombie) are stopped."""
+        if self._controllable is None:
+            return
+        held = self._controllable.tries()
+        self._stopping &= held
+        held -= self._stopping
+        current = ti_repo.list_current_tries(
+            session=step.session,
+            keys={(k.dag_id, k.run_id, k.task_id, k.map_index) for k in held},
+        )
+        for key in held:
+            try_number, state = current.get(
+                (key.dag_id, key.run_id, key.task_id, key.map_index), (None, None)
+            )
+            if try_number == key.try_number and state in (S.QUEUED, S.RUNNING):
+                continue
+            if try_number is None:
+                why = "its task instance is gone (its run was deleted)"
+            elif try_number != key.try_number or state is None:
+                why = "its task instance was cleared, to run again"
+            else:
+                why = f"its task instance was set to {state or 'no state'} while it ran"
+            self._kills.append((key, f"Tradewind stopped this try: {why}."))
 
     def _alive_scheduler_jobs(self, session: Session, now: datetime) -> set[int]:
         """Scheduler jobs that heartbeat recently enough and are not known dead.

@@ -309,6 +309,26 @@ def list_task_instance_states(
     ]
 
 
+def list_current_tries(
+    *, session: Session, keys: Collection[TiKey]
+) -> dict[TiKey, tuple[int, S | None]]:
+    """Of each instance in ``keys`` that exists: its current try number and state."""
+    if not keys:
+        return {}
+    stmt = select(
+        TaskInstanceRow.dag_id,
+        TaskInstanceRow.run_id,
+        TaskInstanceRow.task_id,
+        TaskInstanceRow.map_index,
+        TaskInstanceRow.try_number,
+        TaskInstanceRow.state,
+    ).where(_KEY.in_(sorted(keys)))
+    return {
+        (dag_id, run_id, task_id, map_index): (try_number, state)
+        for dag_id, run_id, task_id, map_index, try_number, state in session.execute(stmt)
+    }
+
+
 def list_orphaned_task_instances(
     *, session: Session, alive_job_ids: Collection[int], limit: int, lock: bool = True
 ) -> list[TaskInstanceRow]:

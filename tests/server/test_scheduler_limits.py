@@ -1,0 +1,127 @@
+"""Per-run limits through the real scheduler and local executor: max_active_tis_per_dagrun,
+wait_for_downstream, and the scheduler's settings.
+
+One scheduler per database serves the module; concurrency and order are judged from the
+recorded start and end dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.server.scheduler_harness import SchedulerHarness, max_overlap, postgres_schema_url
+
+from tradewind.config import load_settings
+from tradewind.contracts.states import DagRunState
+from tradewind.server.assembly import build_scheduler, open_database
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+
+DAGS = {
+    "limits.py": """\
+import time
+from datetime import datetime
+
+from tradewind import DAG, task
+from tradewind.operators.python import PythonOperator
+
+START = datetime(2024, 1, 1)
+
+
+def nap(seconds):
+    time.sleep(seconds)
+
+
+with DAG("mapped_limit", schedule=None, start_date=START):
+    @task(max_active_tis_per_dagrun=3)
+    def work(n):
+        time.sleep(0.05)
+        return n
+
+    work.expand(n=list(range(20)))
+
+with DAG("downstream_wait", schedule=None, start_date=START):
+    first = PythonOperator(
+        task_id="first", python_callable=nap, op_args=[0], wait_for_downstream=True
+    )
+    first >> PythonOperator(task_id="slow", python_callable=nap, op_args=[0.3])
+"""
+}
+
+
+def _harness(home: Path, database_url: str = "") -> Iterator[SchedulerHarness]:
+    harness = SchedulerHarness(home, database_url=database_url)
+    harness.write_dags(DAGS)
+    harness.start()
+    harness.parse()
+    try:
+        yield harness
+    finally:
+        harness.stop()
+
+
+@pytest.fixture(scope="module")
+def sqlite_scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SchedulerHarness]:
+    yield from _harness(tmp_path_factory.mktemp("limits-sqlite"))
+
+
+@pytest.fixture(scope="module")
+def postgres_scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SchedulerHarness]:
+    with postgres_schema_url() as url:
+        yield from _harness(tmp_path_factory.mktemp("limits-postgres"), url)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def scheduler(request: pytest.FixtureRequest) -> SchedulerHarness:
+    """The module's scheduler on SQLite, then on PostgreSQL."""
+    harness: SchedulerHarness = request.getfixturevalue(f"{request.param}_scheduler")
+    return harness
+
+
+def test_a_mapped_task_runs_at_most_max_active_tis_per_dagrun_instances_of_a_run(
+    scheduler: SchedulerHarness,
+) -> None:
+    run_ids = [scheduler.trigger("mapped_limit") for _ in range(2)]
+
+    runs = [scheduler.wait("mapped_limit", run_id) for run_id in run_ids]
+
+    assert [run.state for run in runs] == [DagRunState.SUCCESS] * 2
+    per_run = [scheduler.task_instances("mapped_limit", run_id) for run_id in run_ids]
+    assert [len(tis) for tis in per_run] == [20, 20]
+    assert [max_overlap((ti.start_date, ti.end_date) for ti in tis) for tis in per_run] == [3, 3]
+    # The limit is per run: the two runs' instances ran side by side.
+    both = [(ti.start_date, ti.end_date) for tis in per_run for ti in tis]
+    assert max_overlap(both) > 3
+
+
+def test_wait_for_downstream_holds_a_task_until_the_previous_runs_downstream_succeeded(
+    scheduler: SchedulerHarness,
+) -> None:
+    earlier = scheduler.trigger("downstream_wait")
+    later = scheduler.trigger("downstream_wait")
+
+    runs = [scheduler.wait("downstream_wait", run_id) for run_id in (earlier, later)]
+
+    assert [run.state for run in runs] == [DagRunState.SUCCESS] * 2
+    earlier_tis = {ti.task_id: ti for ti in scheduler.task_instances("downstream_wait", earlier)}
+    later_first = {ti.task_id: ti for ti in scheduler.task_instances("downstream_wait", later)}[
+        "first"
+    ]
+    assert later_first.start_date is not None and earlier_tis["slow"].end_date is not None
+    assert later_first.start_date >= earlier_tis["slow"].end_date
+
+
+def test_the_scheduler_polls_for_runs_as_often_as_the_settings_say(tmp_path: Path) -> None:
+    settings = load_settings(
+        {"TRADEWIND_HOME": str(tmp_path), "TRADEWIND__SCHEDULER__POLL_INTERVAL": "0.05"}
+    )
+    engine, sessions = open_database(settings)
+    try:
+        scheduler = build_scheduler(settings, sessions)
+    finally:
+        engine.dispose()
+
+    assert settings.scheduler.poll_interval == 0.05
+    assert scheduler.options.poll_interval == 0.05
