@@ -130,3 +130,15 @@ def test_the_driver_feeds_the_previous_run_to_a_task_that_waits_for_downstream()
 
     going = _two_runs(S.SUCCESS)
     assert [ti.task_id for ti in going.plan(NOW + timedelta(days=1)).ready] == ["extract"]
+
+
+def test_wait_for_downstream_turns_depends_on_past_on() -> None:
+    from tradewind import DAG
+    from tradewind.operators.empty import EmptyOperator
+
+    with DAG("implied", schedule=None):
+        waiting = EmptyOperator(task_id="waiting", wait_for_downstream=True)
+        plain = EmptyOperator(task_id="plain")
+
+    assert waiting.depends_on_past is True
+    assert plain.depends_on_past is False

@@ -111,6 +111,8 @@ def normalize_task_options(options: dict[str, Any]) -> dict[str, Any]:
         )
     result["inlets"] = _as_list(result["inlets"])
     result["outlets"] = _as_list(result["outlets"])
+    if result["wait_for_downstream"]:  # waiting for the past's downstream implies its task
+        result["depends_on_past"] = True
     return result
 
 
