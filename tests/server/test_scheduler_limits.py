@@ -42,6 +42,16 @@ with DAG("mapped_limit", schedule=None, start_date=START):
 
     work.expand(n=list(range(20)))
 
+with DAG("hog", schedule=None, start_date=START):
+    @task(max_active_tis_per_dagrun=1, priority_weight=100)
+    def hog(n):
+        time.sleep(0.02)
+
+    hog.expand(n=list(range(60)))
+
+with DAG("behind", schedule=None, start_date=START):
+    PythonOperator(task_id="small", python_callable=nap, op_args=[0])
+
 with DAG("downstream_wait", schedule=None, start_date=START):
     first = PythonOperator(
         task_id="first", python_callable=nap, op_args=[0], wait_for_downstream=True
@@ -94,6 +104,27 @@ def test_a_mapped_task_runs_at_most_max_active_tis_per_dagrun_instances_of_a_run
     # The limit is per run: the two runs' instances ran side by side.
     both = [(ti.start_date, ti.end_date) for tis in per_run for ti in tis]
     assert max_overlap(both) > 3
+
+
+def test_instances_held_back_by_a_limit_do_not_starve_lower_priority_tasks(
+    scheduler: SchedulerHarness,
+) -> None:
+    # 60 high-priority instances, one at a time: more than one claim of waiting instances
+    # (twice the executor's free slots) holds, all of them held back but the running one.
+    hog = scheduler.trigger("hog")
+    scheduler.wait_until(
+        "the hog to start",
+        lambda: any(ti.start_date for ti in scheduler.task_instances("hog", hog)),
+    )
+    behind = scheduler.trigger("behind")
+
+    behind_run = scheduler.wait("behind", behind)
+    hog_run = scheduler.wait("hog", hog)
+
+    assert behind_run.state is hog_run.state is DagRunState.SUCCESS
+    hog_tis = scheduler.task_instances("hog", hog)
+    not_started = [ti for ti in hog_tis if ti.start_date > behind_run.end_date]
+    assert len(not_started) > 30, "the lower-priority task waited for the held-back instances"
 
 
 def test_wait_for_downstream_holds_a_task_until_the_previous_runs_downstream_succeeded(

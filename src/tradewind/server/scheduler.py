@@ -36,7 +36,7 @@ import socket
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -57,6 +57,7 @@ from tradewind.executors.base import ControllableExecutor, Executor
 from tradewind.server.asset_triggers import create_asset_triggered_runs, record_outlet_events
 from tradewind.server.scheduler_step import RunKey, Step, Waiting, with_downstream
 from tradewind.server.specs import SessionFactory, SpecCache
+from tradewind.server.stored_backfills import advance_backfills
 from tradewind.storage.records import TaskInstanceRecord
 from tradewind.storage.repos import dag_runs as run_repo
 from tradewind.storage.repos import dags as dag_repo
@@ -91,6 +92,33 @@ class SchedulerOptions:
     #: How often the scheduler's job records that it is alive.
     heartbeat_interval: float = 5.0
     max_runs_per_step: int = 64
+
+
+#: Claims one queueing pass may make when limits hold back whole claims (see ``_queue``).
+_MAX_CLAIMS_PER_STEP = 4
+
+
+@dataclass
+class _Picking:
+    """One queueing pass: the slots it may fill, what runs, and what limits held back."""
+
+    free: int
+    occupancy: Occupancy | None = None
+    #: (dag_id, task_id) of instances held back, and pools found full.
+    held_tasks: set[tuple[str, str]] = field(default_factory=set)
+    held_pools: set[str] = field(default_factory=set)
+    held_back: bool = False
+
+    def hold_back(
+        self, records: list[TaskInstanceRecord], chosen: list[TaskInstanceRecord]
+    ) -> None:
+        picked = {ti.key for ti in chosen}
+        for ti in records:
+            if ti.key not in picked:
+                self.held_back = True
+                self.held_tasks.add((ti.dag_id, ti.task_id))
+        if self.occupancy is not None:
+            self.held_pools |= {p for p, free in self.occupancy.pool_free.items() if free <= 0}
 
 
 def _pid_alive(pid: int) -> bool:
@@ -223,6 +251,7 @@ class Scheduler:
                 self._next_poll = now + timedelta(seconds=self.options.poll_interval)
                 self._create_scheduled_runs(step)
                 create_asset_triggered_runs(step.session, self.specs, now, step.store)
+                advance_backfills(step.session, self.specs, now, step.store)
                 self._start_queued_runs(step)
             self._plan(step)
             queue = step.made_ready or self._backlog or sweep
@@ -387,15 +416,40 @@ class Scheduler:
         if free <= 0:
             self._backlog = True
             return []
-        if self._backlog or step.sweep:
-            # Whatever waits, of every run: claimed, highest priority first.
-            limit = min(free * 2, 1024)
-            rows = ti_repo.claim_task_instance_rows_to_queue(session=step.session, limit=limit)
-            self._backlog = len(rows) >= limit
-            records = [step.store.task_instance_record(row) for row in rows]
-        else:
+        if not (self._backlog or step.sweep):
             # Nothing waited before this step: what it made ready is all there is to queue.
-            records = [ti for ti in step.ready if ti.state is S.SCHEDULED]
+            ready = [ti for ti in step.ready if ti.state is S.SCHEDULED]
+            return self._queue_some(step, ready, _Picking(free)) if ready else []
+        # Whatever waits, of every run: claimed, highest priority first. When limits hold back
+        # part of a full claim, claim again without the held-back tasks and pools, so that
+        # they cannot starve the instances behind them.
+        limit = min(free * 2, 1024)
+        picking = _Picking(free)
+        workloads: list[ExecuteTask] = []
+        self._backlog = False
+        for _ in range(_MAX_CLAIMS_PER_STEP):
+            rows = ti_repo.claim_task_instance_rows_to_queue(
+                session=step.session,
+                limit=limit,
+                skip_tasks=picking.held_tasks,
+                skip_pools=picking.held_pools,
+            )
+            records = [step.store.task_instance_record(row) for row in rows]
+            workloads += self._queue_some(step, records, picking)
+            if len(rows) < limit:
+                break
+            self._backlog = True  # more wait than one claim takes
+            if picking.occupancy is None or picking.occupancy.free_slots <= 0:
+                break
+            if not picking.held_back:
+                break
+        return workloads
+
+    def _queue_some(
+        self, step: Step, records: list[TaskInstanceRecord], picking: _Picking
+    ) -> list[ExecuteTask]:
+        """Queue what limits allow of ``records``; ``picking`` carries what is running and
+        learns what was held back."""
         if not records:
             return []
         drivers: dict[RunKey, DagRunDriver] = {}
@@ -416,9 +470,10 @@ class Scheduler:
             if (most := spec.tasks[ti.task_id].max_active_tis_per_dagrun) is not None
         }
         pools = {ti.pool for ti, _ in known}
-        occupancy = self._occupancy(
-            step.session, free, pools, fresh=step.sweep, run_limits=run_limits
-        )
+        if picking.occupancy is None:
+            picking.occupancy = self._occupancy(step.session, picking.free, pools, fresh=step.sweep)
+        occupancy = picking.occupancy
+        self._count_run_limits(step.session, occupancy, run_limits)
         for ti, spec in known:
             task = spec.tasks[ti.task_id]
             occupancy.dag_limit[ti.dag_id] = spec.max_active_tasks
@@ -426,6 +481,7 @@ class Scheduler:
         chosen = pick_queueable([ti for ti, _ in known], occupancy)
         if len(chosen) < len(records):
             self._backlog = True  # limits held some back: a freed slot may let them go
+            picking.hold_back(records, chosen)
         if not chosen:
             return []
         for ti in chosen:
@@ -445,14 +501,8 @@ class Scheduler:
         pools: Iterable[str],
         *,
         fresh: bool,
-        run_limits: dict[tuple[str, str, str], int],
     ) -> Occupancy:
-        """What runs now, in one read; the pools' sizes are read on sweeps (or if unknown).
-
-        ``run_limits`` (dag_id, run_id, task_id) → max_active_tis_per_dagrun of the tasks
-        waiting to queue that set it: their instances are counted per run, in one read per
-        run (only runs with such a task waiting).
-        """
+        """What runs now, in one read; the pools' sizes are read on sweeps (or if unknown)."""
         if fresh or self._pools is None or not self._pools.keys() >= set(pools):
             self._pools = {
                 pool.name: (pool.slots, pool.include_deferred)
@@ -472,16 +522,24 @@ class Scheduler:
                 occupancy.pool_free[pool] -= slots
         occupancy.dag_active = dict(dag_active)
         occupancy.task_active = dict(task_active)
-        occupancy.run_task_limit = dict(run_limits)
+        return occupancy
+
+    @staticmethod
+    def _count_run_limits(
+        session: Session, occupancy: Occupancy, run_limits: dict[tuple[str, str, str], int]
+    ) -> None:
+        """Count, per run, the active instances of the waiting tasks that set
+        max_active_tis_per_dagrun (``run_limits``): one read per run not counted yet."""
         limited: dict[RunKey, set[str]] = defaultdict(set)
-        for dag_id, run_id, task_id in run_limits:
-            limited[(dag_id, run_id)].add(task_id)
+        for key, most in run_limits.items():
+            if key not in occupancy.run_task_limit:
+                occupancy.run_task_limit[key] = most
+                limited[key[:2]].add(key[2])
         for (dag_id, run_id), task_ids in sorted(limited.items()):
             states = ti_repo.list_task_instance_states(
                 session=session, dag_id=dag_id, run_id=run_id, task_ids=task_ids
             )
             occupancy.count_run_usage(dag_id, run_id, states)
-        return occupancy
 
     # -- runs made by timetables and by other processes --------------------------------------
 

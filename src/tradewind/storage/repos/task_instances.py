@@ -111,13 +111,30 @@ def list_task_instances_to_queue(
 
 
 def claim_task_instance_rows_to_queue(
-    *, session: Session, limit: int, lock: bool = True
+    *,
+    session: Session,
+    limit: int,
+    lock: bool = True,
+    skip_tasks: Collection[tuple[str, str]] = (),
+    skip_pools: Collection[str] = (),
 ) -> list[Row[Any]]:
     """What :func:`list_task_instances_to_queue` claims, as plain rows of every column.
 
-    The scheduler's hot path: no ORM objects are built or refreshed.
+    The scheduler's hot path: no ORM objects are built or refreshed. ``skip_tasks``
+    ((dag_id, task_id)) and ``skip_pools`` leave out instances that limits hold back, so
+    that a claim reaches the lower-priority instances behind them.
     """
-    return list(session.execute(_CLAIM_LOCKED if lock else _CLAIM, {"limit": limit}))
+    if not skip_tasks and not skip_pools:
+        return list(session.execute(_CLAIM_LOCKED if lock else _CLAIM, {"limit": limit}))
+    stmt = _CLAIM
+    if skip_tasks:
+        pairs = tuple_(TaskInstanceRow.dag_id, TaskInstanceRow.task_id)
+        stmt = stmt.where(pairs.not_in(sorted(skip_tasks)))
+    if skip_pools:
+        stmt = stmt.where(TaskInstanceRow.pool.not_in(sorted(skip_pools)))
+    if lock:
+        stmt = stmt.with_for_update(skip_locked=True, of=TaskInstanceRow)
+    return list(session.execute(stmt, {"limit": limit}))
 
 
 def _claim_statement() -> Select[Any]:
