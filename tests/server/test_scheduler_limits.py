@@ -49,6 +49,9 @@ with DAG("hog", schedule=None, start_date=START):
 
     hog.expand(n=list(range(60)))
 
+with DAG("unlimited_pool", schedule=None, start_date=START):
+    PythonOperator(task_id="free", python_callable=nap, op_args=[0], pool="unlimited")
+
 with DAG("behind", schedule=None, start_date=START):
     PythonOperator(task_id="small", python_callable=nap, op_args=[0])
 
@@ -64,6 +67,7 @@ with DAG("downstream_wait", schedule=None, start_date=START):
 def _harness(home: Path, database_url: str = "") -> Iterator[SchedulerHarness]:
     harness = SchedulerHarness(home, database_url=database_url)
     harness.write_dags(DAGS)
+    harness.create_pool("unlimited", -1)
     harness.start()
     harness.parse()
     try:
@@ -156,3 +160,9 @@ def test_the_scheduler_polls_for_runs_as_often_as_the_settings_say(tmp_path: Pat
 
     assert settings.scheduler.poll_interval == 0.05
     assert scheduler.options.poll_interval == 0.05
+
+
+def test_a_pool_of_minus_one_slots_has_no_limit(scheduler: SchedulerHarness) -> None:
+    run_id = scheduler.trigger("unlimited_pool")
+
+    assert scheduler.wait("unlimited_pool", run_id).state is DagRunState.SUCCESS

@@ -96,6 +96,8 @@ class SchedulerOptions:
 
 #: Claims one queueing pass may make when limits hold back whole claims (see ``_queue``).
 _MAX_CLAIMS_PER_STEP = 4
+#: The free slots of a pool of -1 slots (no limit).
+_UNLIMITED = 1 << 30
 
 
 @dataclass
@@ -509,7 +511,11 @@ class Scheduler:
                 for pool in pool_repo.list_pools(session=session)
             }
         occupancy = Occupancy(
-            free_slots=free, pool_free={name: slots for name, (slots, _) in self._pools.items()}
+            free_slots=free,
+            # -1 slots: a pool without a limit.
+            pool_free={
+                name: _UNLIMITED if slots < 0 else slots for name, (slots, _) in self._pools.items()
+            },
         )
         dag_active: dict[str, int] = defaultdict(int)
         task_active: dict[tuple[str, str], int] = defaultdict(int)
