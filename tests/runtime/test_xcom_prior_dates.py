@@ -7,11 +7,11 @@ from typing import Any
 
 from tradewind import DAG, task
 from tradewind.contracts.runs import DagRunType
+from tradewind.contracts.serde import deserialize
 from tradewind.contracts.states import TaskInstanceState
 from tradewind.core.dagrun import DagRunDriver
 from tradewind.core.execution_service import StoreExecutionService
 from tradewind.runtime.runner import run_task
-from tradewind.runtime.serde import deserialize
 from tradewind.sdk.serialization import serialize_dag
 from tradewind.storage.memory import MemoryStore
 

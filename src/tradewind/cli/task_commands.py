@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 import sys
-import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -23,7 +21,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from tradewind.contracts.dagspec import DagSpec
-    from tradewind.contracts.runs import TaskInstanceKey
     from tradewind.storage.rows import TaskInstanceRow
 
 
@@ -334,6 +331,7 @@ def logs(
 ) -> None:
     """Print the log of one try of task TASK_ID in run RUN_ID of DAG_ID."""
     from tradewind.contracts.runs import TaskInstanceKey
+    from tradewind.server import task_logs
 
     with open_metadata() as db, db.sessions() as session:
         _known_run(session, dag_id, run_id)
@@ -347,19 +345,21 @@ def logs(
                 f"{'y' if ti.try_number == 1 else 'ies'}; ask for --try 1 to {ti.try_number}."
             )
         key = TaskInstanceKey(dag_id, run_id, task_id, map_index, number)
-        location = _log_location(db, session, key)
-        reader = _LogReader(location)
-        if not reader.exists() and not (follow and number == ti.try_number):
-            raise CommandError(
-                f"There is no log of try {number} of {task_id!r} at {location} (the try may "
-                "have run on another machine, or its log was removed)."
-            )
-        click.echo(reader.read(), nl=False)
-        if follow:
-            while _try_is_on(db, key):
-                time.sleep(poll_interval)
-                click.echo(reader.read(), nl=False)
-            click.echo(reader.read(), nl=False)
+        folder = task_logs.logs_folder(db.settings)
+        file = task_logs.LogFile(task_logs.log_location(session=session, folder=folder, key=key))
+        session.close()  # following may take long: hold no transaction meanwhile
+        with reported_errors():
+            if not file.exists() and not (follow and number == ti.try_number):
+                raise CommandError(
+                    f"There is no log of try {number} of {task_id!r} at {file.location} (the "
+                    "try may have run on another machine, or its log was removed)."
+                )
+            if not follow:
+                click.echo(task_logs.read_log(file, 0, try_on=False, limit=None).text, nl=False)
+                return
+            follower = task_logs.LogFollower(file, task_logs.session_check(db.sessions, key))
+            for text in task_logs.follow(follower, poll_interval=poll_interval):
+                click.echo(text, nl=False)
 
 
 def _task_instance(
@@ -387,74 +387,6 @@ def _task_instance(
     raise CommandError(
         f"Run {run_id!r} has no instance of {task_id!r} at map index {map_index}; {hint}."
     )
-
-
-def _log_location(db: Metadata, session: Session, key: TaskInstanceKey) -> str:
-    """Where the try's log is: as recorded, else the conventional path under the home folder."""
-    from tradewind.executors.local import task_log_path
-    from tradewind.storage.repos import logs as log_repo
-
-    recorded = log_repo.get_log_location(session=session, key=key)
-    return recorded or str(task_log_path(db.settings.home / "logs", key))
-
-
-def _try_is_on(db: Metadata, key: TaskInstanceKey) -> bool:
-    """Whether try ``key`` is still to start or running."""
-    from tradewind.contracts.states import TaskInstanceState as S
-
-    with db.sessions() as session:
-        ti = _task_instance(session, key.dag_id, key.run_id, key.task_id, key.map_index)
-        return ti.try_number == key.try_number and ti.state in (
-            S.SCHEDULED,
-            S.QUEUED,
-            S.RUNNING,
-            S.DEFERRED,
-        )
-
-
-class _LogReader:
-    """Reads a log file (a path, ``file://`` or another fsspec URL) from where it stopped."""
-
-    def __init__(self, location: str) -> None:
-        self.location = location
-        self.offset = 0
-        scheme, separator, rest = location.partition("://")
-        self.path: Path | None = None
-        if not separator:
-            self.path = Path(location)
-        elif scheme == "file":
-            self.path = Path(rest)
-
-    def exists(self) -> bool:
-        if self.path is not None:
-            return self.path.is_file()
-        return bool(self._filesystem().exists(self.location))
-
-    def read(self) -> str:
-        if not self.exists():
-            return ""
-        if self.path is not None:
-            with self.path.open("rb") as file:
-                file.seek(self.offset)
-                data = file.read()
-        else:
-            with self._filesystem().open(self.location, "rb") as file:
-                file.seek(self.offset)
-                data = file.read()
-        self.offset += len(data)
-        return bytes(data).decode("utf-8", errors="replace")
-
-    def _filesystem(self) -> Any:
-        import importlib
-
-        try:
-            fsspec = importlib.import_module("fsspec")
-        except ImportError:
-            raise CommandError(
-                f"The log is at {self.location}; reading it needs fsspec: `pip install fsspec`."
-            ) from None
-        filesystem, _ = fsspec.core.url_to_fs(self.location)
-        return filesystem
 
 
 def register(group: click.Group) -> None:

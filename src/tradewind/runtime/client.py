@@ -2,7 +2,7 @@
 
 User code never touches the metadata store. The runner and the task instance object that
 tasks see go through an ``ExecutionClient``: in process for ``dags test``, over a pipe or
-HTTP for executors. XCom values cross it as JSON text (see :mod:`tradewind.runtime.serde`).
+HTTP for executors. XCom values cross it as JSON text (see :mod:`tradewind.contracts.serde`).
 """
 
 from __future__ import annotations

@@ -20,32 +20,12 @@ from typing import Any
 
 from tradewind.config import VARIABLE_ENV_PREFIXES
 from tradewind.contracts.runs import DagRunInfo, TaskInstanceKey
+from tradewind.contracts.sensitive import MASK, SENSITIVE_NAMES, is_sensitive
 from tradewind.runtime.client import ExecutionClient
 
 __all__ = ["MASK", "SENSITIVE_NAMES", "Masker", "MaskingClient", "MaskingFormatter", "is_sensitive"]
 
-MASK = "***"
 MIN_SECRET_LENGTH = 5
-
-#: A key or variable name containing one of these (any case) holds a secret.
-SENSITIVE_NAMES = (
-    "access_token",
-    "api_key",
-    "apikey",
-    "authorization",
-    "credential",
-    "passphrase",
-    "passwd",
-    "password",
-    "private_key",
-    "secret",
-    "token",
-)
-
-
-def is_sensitive(name: str) -> bool:
-    lowered = name.lower()
-    return any(word in lowered for word in SENSITIVE_NAMES)
 
 
 class Masker:

@@ -6,9 +6,9 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from tradewind.contracts import serde
 from tradewind.contracts.runs import DagRunInfo, TaskInstanceKey
 from tradewind.errors import XComNotFoundError
-from tradewind.runtime import serde
 from tradewind.runtime.client import ExecutionClient
 
 if TYPE_CHECKING:

@@ -4,6 +4,10 @@ Plain JSON types pass through. Other common types are wrapped as ``{"__tw__": ta
 tuples, sets, dates and times, decimals, bytes, UUIDs, paths, dicts with non-string keys,
 dataclasses, NumPy arrays and scalars, pandas DataFrames and Series. A value that cannot be
 encoded raises :class:`XComSerializationError` naming its type and what to do.
+
+The runtime encodes and decodes values for tasks (:func:`serialize`, :func:`deserialize`);
+the REST API shows them to people as plain JSON (:func:`to_plain_json`), which needs neither
+the value's classes nor NumPy or pandas.
 """
 
 from __future__ import annotations
@@ -155,3 +159,60 @@ def serialize(value: Any) -> str:
 
 def deserialize(text: str) -> Any:
     return _decode(json.loads(text))
+
+
+# -- plain JSON for people ---------------------------------------------------------------------
+
+#: Tags whose ``value`` is already the text a person reads (ISO dates, decimals, UUIDs…).
+_TEXT_TAGS = frozenset({"datetime", "date", "time", "decimal", "uuid", "path"})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    tag = value.get(_TAG)
+    if tag is None:
+        return {k: _plain(v) for k, v in value.items()}
+    if tag in _TEXT_TAGS:
+        return value["value"]
+    if tag in ("tuple", "set", "frozenset"):
+        return [_plain(item) for item in value["items"]]
+    if tag == "dict":
+        return {_key_text(k): _plain(v) for k, v in value["items"]}
+    if tag == "timedelta":
+        return str(dt.timedelta(seconds=value["value"]))
+    if tag == "bytes":
+        return str(base64.b64decode(value["value"]))
+    if tag in ("dataframe", "series"):
+        # pandas' "table" JSON: {"schema": ..., "data": [records]}, readable without pandas.
+        return json.loads(value["value"])
+    if tag == "ndarray":
+        return _plain_ndarray(value)
+    raise XComSerializationError(f"Unknown encoded XCom type {tag!r}.")
+
+
+def _key_text(key: Any) -> str:
+    plain = _plain(key)
+    return plain if isinstance(plain, str) else json.dumps(plain)
+
+
+def _plain_ndarray(value: dict[str, Any]) -> Any:
+    try:
+        array = _decode_ndarray(value)
+    except ImportError:
+        return "<a NumPy array: install numpy where the API runs to show its values>"
+    return array.tolist()
+
+
+def to_plain_json(text: str) -> Any:
+    """The value encoded in ``text`` as plain JSON: tuples and sets as lists, dates, decimals
+    and UUIDs as their text, DataFrames as pandas' table JSON, arrays as nested lists.
+
+    Raises :class:`XComSerializationError` for text this module did not write.
+    """
+    try:
+        return _plain(json.loads(text))
+    except (ValueError, KeyError, TypeError) as error:
+        raise XComSerializationError(f"The stored XCom value is not valid: {error}") from None
