@@ -4,11 +4,14 @@ When a task with ``outlets`` succeeds, an event is recorded per asset. A DAG sch
 assets gets an ``asset_triggered`` run once the events since its last such run satisfy its
 condition; the run's conf carries nothing, and its ``triggering_asset_events`` come from the
 events it consumed (their timestamps lie after the previous asset-triggered run was queued).
+An event posted through the API (``POST /api/v2/assets/events``) is recorded in the same
+table, so the scheduler's next look for runs (every ``poll_interval``) sees it the same way.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -50,6 +53,33 @@ def record_outlet_events(
     return [asset["uri"] for asset in task.outlets]
 
 
+def record_asset_event(
+    session: Session,
+    *,
+    name: str,
+    uri: str,
+    group: str,
+    extra: dict[str, Any] | None,
+    now: datetime,
+) -> AssetEventRow:
+    """Record that an asset was updated from outside (no task): the DAGs scheduled on it
+    are triggered by the scheduler's next look for runs, as by a task's event."""
+    (event,) = event_repo.create_asset_events(
+        session=session,
+        events=[
+            AssetEventRow(
+                asset_name=name,
+                asset_uri=uri,
+                asset_group=group,
+                extra=dict(extra or {}),
+                source_map_index=-1,
+                timestamp=now,
+            )
+        ],
+    )
+    return event
+
+
 def _asset_scheduled_dags(session: Session, specs: SpecCache) -> list[DagSpec]:
     rows = session.scalars(
         select(DagRow.dag_id).where(
@@ -64,6 +94,34 @@ def _asset_scheduled_dags(session: Session, specs: SpecCache) -> list[DagSpec]:
     return found
 
 
+def _watermark(session: Session, dag_id: str) -> datetime | None:
+    """Events after this moment count towards the DAG's next asset-triggered run."""
+    watermark = session.scalar(
+        select(func.max(DagRunRow.queued_at)).where(
+            DagRunRow.dag_id == dag_id,
+            DagRunRow.run_type == DagRunType.ASSET_TRIGGERED,
+        )
+    )
+    if watermark is None:
+        # Events before the DAG existed do not trigger it.
+        watermark = session.scalar(
+            select(func.min(DagVersionRow.created_at)).where(DagVersionRow.dag_id == dag_id)
+        )
+    return watermark
+
+
+def pending_asset_events(session: Session, spec: DagSpec, now: datetime) -> list[AssetEventRow]:
+    """The events of the DAG's schedule's assets that its next asset-triggered run consumes
+    (those since its last one), oldest first; none for a DAG not scheduled on assets."""
+    condition = spec.timetable.get("condition") or {}
+    uris = sorted(set(condition_uris(condition)))
+    if not uris:
+        return []
+    return event_repo.list_asset_events(
+        session=session, uris=uris, after=_watermark(session, spec.dag_id), until=now
+    )
+
+
 def create_asset_triggered_runs(
     session: Session, specs: SpecCache, now: datetime, store: SqlStore | None = None
 ) -> list[str]:
@@ -72,22 +130,7 @@ def create_asset_triggered_runs(
     store = store or SqlStore(session)
     for spec in _asset_scheduled_dags(session, specs):
         condition = spec.timetable.get("condition") or {}
-        watermark = session.scalar(
-            select(func.max(DagRunRow.queued_at)).where(
-                DagRunRow.dag_id == spec.dag_id,
-                DagRunRow.run_type == DagRunType.ASSET_TRIGGERED,
-            )
-        )
-        if watermark is None:
-            # Events before the DAG existed do not trigger it.
-            watermark = session.scalar(
-                select(func.min(DagVersionRow.created_at)).where(
-                    DagVersionRow.dag_id == spec.dag_id
-                )
-            )
-        events = event_repo.list_asset_events(
-            session=session, uris=sorted(set(condition_uris(condition))), after=watermark, until=now
-        )
+        events = pending_asset_events(session, spec, now)
         if not events or not is_satisfied(condition, {event.asset_uri for event in events}):
             continue
         driver = DagRunDriver.create(

@@ -34,7 +34,7 @@ from tradewind.contracts.runs import DagRunType
 from tradewind.contracts.states import TERMINAL_RUN_STATES, DagRunState
 from tradewind.core.dagrun import DagRunDriver, make_run_id
 from tradewind.core.run_creation import timetable_of
-from tradewind.errors import TradewindError
+from tradewind.errors import DagRunAlreadyExistsError, TradewindError
 from tradewind.sdk.params import params_from_dump, resolve_params
 from tradewind.server.run_operations import clear_task_instances
 from tradewind.server.specs import SpecCache
@@ -45,6 +45,7 @@ from tradewind.storage.sql_store import SqlStore
 from tradewind.timetables import DataInterval, NextRunInfo, TimeRestriction
 
 __all__ = [
+    "Action",
     "BackfillDate",
     "BackfillError",
     "BackfillPlan",
@@ -54,6 +55,7 @@ __all__ = [
     "backfill_dates",
     "backfill_states",
     "plan_backfill",
+    "start_backfill_date",
 ]
 
 #: More dates than this is a typo in --start or --end, not a backfill.
@@ -184,6 +186,11 @@ def plan_backfill(
         )
     if max_active_runs is not None and max_active_runs < 1:
         raise BackfillError("--max-active-runs must be at least 1.")
+    if run_backwards and any(task.depends_on_past for task in spec.tasks.values()):
+        raise BackfillError(
+            f"DAG {dag_id!r} has tasks with depends_on_past=True, which wait for the previous "
+            "date's run: backfill it forwards (without run_backwards)."
+        )
     resolve_params(params_from_dump(spec.params), conf=dict(conf or {}))
     infos = backfill_dates(spec, start=start, end=end, now=now)
     if run_backwards:
@@ -238,6 +245,41 @@ def backfill_states(session: Session, plan: BackfillPlan) -> dict[str, DagRunSta
     return {row.run_id: row.state for row in rows}
 
 
+def start_backfill_date(
+    session: Session,
+    specs: SpecCache,
+    spec: DagSpec,
+    date: BackfillDate,
+    *,
+    conf: Mapping[str, Any],
+    now: datetime,
+    store: SqlStore | None = None,
+) -> bool:
+    """Create the date's run, or clear its finished run; False when there is nothing to do
+    (the run is gone or active again, or a run of that date appeared since planning)."""
+    if date.action is Action.CREATE:
+        try:
+            DagRunDriver.create(
+                spec,
+                store or SqlStore(session),
+                run_id=date.run_id,
+                run_type=DagRunType.BACKFILL,
+                logical_date=date.logical_date,
+                data_interval=(date.data_interval.start, date.data_interval.end),
+                run_after=date.run_after,
+                conf=dict(conf),
+                now=now,
+            )
+        except DagRunAlreadyExistsError:
+            return False  # the insert did nothing: made meanwhile (a scheduled run, a trigger)
+        return True
+    run = run_repo.get_dag_run(session=session, dag_id=spec.dag_id, run_id=date.run_id)
+    if run is None or run.state not in TERMINAL_RUN_STATES:
+        return False
+    clear_task_instances(session, specs, spec.dag_id, date.run_id, None, now=now)
+    return True
+
+
 def advance_backfill(
     session: Session, specs: SpecCache, plan: BackfillPlan, *, now: datetime | None = None
 ) -> list[str]:
@@ -255,28 +297,10 @@ def advance_backfill(
     spec = specs.latest(session, plan.dag_id)
     if spec is None:
         raise BackfillError(f"DAG {plan.dag_id!r} was deleted while it was being backfilled.")
-    store = SqlStore(session)
     for date in pending:
-        if date.action is Action.CREATE:
-            DagRunDriver.create(
-                spec,
-                store,
-                run_id=date.run_id,
-                run_type=DagRunType.BACKFILL,
-                logical_date=date.logical_date,
-                data_interval=(date.data_interval.start, date.data_interval.end),
-                run_after=date.run_after,
-                conf=plan.conf,
-                now=now,
-            )
-        else:
-            run = run_repo.get_dag_run(session=session, dag_id=plan.dag_id, run_id=date.run_id)
-            if run is None or run.state not in TERMINAL_RUN_STATES:
-                plan.started.append(date.run_id)  # gone, or running again: nothing to do
-                continue
-            clear_task_instances(session, specs, plan.dag_id, date.run_id, None, now=now)
-        plan.started.append(date.run_id)
-        started.append(date.run_id)
+        plan.started.append(date.run_id)  # done, or nothing to do: not tried again
+        if start_backfill_date(session, specs, spec, date, conf=plan.conf, now=now):
+            started.append(date.run_id)
     return started
 
 

@@ -2,7 +2,8 @@
 
 It re-parses when a file is added, changed or removed (checked every ``poll_interval``) and
 in full every ``refresh_interval``. Each parse records DAGs and new DAG versions, replaces the
-import errors of the files parsed, and deactivates DAGs whose file is gone. A file that starts
+import errors of the files parsed, deactivates DAGs whose file is gone, and records the
+assets the DAGs mention (an asset no active DAG mentions becomes inactive). A file that starts
 failing keeps its DAGs (and their last good version) active and shows its import error.
 """
 
@@ -20,6 +21,7 @@ from pathlib import Path
 from tradewind.errors import DagFileError
 from tradewind.runtime.loader import ParseResult, find_dag_files, parse_dag_files
 from tradewind.server.specs import SessionFactory
+from tradewind.storage.repos import assets as asset_repo
 from tradewind.storage.repos import dags as dag_repo
 from tradewind.storage.repos import import_errors as error_repo
 from tradewind.storage.repos import jobs as job_repo
@@ -132,6 +134,8 @@ class DagProcessor:
             deactivated = dag_repo.deactivate_dags_of_missing_files(
                 session=session, filelocs=list(snapshot)
             )
+            asset_repo.sync_dag_assets(session=session, specs=specs, now=now)
+            asset_repo.update_assets_active(session=session)
             session.commit()
         report = ParseReport(
             dag_ids=sorted(spec.dag_id for spec in specs),

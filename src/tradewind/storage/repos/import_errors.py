@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from tradewind.storage.rows import ImportErrorRow
+from tradewind.storage.repos.paging import OrderBy, count_rows, matches_pattern, order_rows
+from tradewind.storage.rows import DagRow, ImportErrorRow
 
 
 class ImportErrorLike(Protocol):
@@ -74,3 +76,57 @@ def list_import_errors(
     if filenames is not None:
         stmt = stmt.where(ImportErrorRow.filename.in_(list(filenames)))
     return list(session.scalars(stmt))
+
+
+# -- what the REST API lists -------------------------------------------------------------------
+
+#: The fields import errors may be ordered by (Airflow's names); there are no bundles.
+IMPORT_ERROR_ORDER_FIELDS: Mapping[str, Any] = {
+    "id": ImportErrorRow.id,
+    "import_error_id": ImportErrorRow.id,
+    "timestamp": ImportErrorRow.timestamp,
+    "filename": ImportErrorRow.filename,
+    "stacktrace": ImportErrorRow.traceback,
+    "stack_trace": ImportErrorRow.traceback,
+    "bundle_name": None,
+}
+
+
+def list_import_error_page(
+    *,
+    session: Session,
+    filenames: Collection[str] | None = None,
+    filename_pattern: str | None = None,
+    hidden_filenames: Collection[str] = (),
+    order_by: OrderBy = (("id", False),),
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[list[ImportErrorRow], int]:
+    """Import errors of ``filenames`` (None: of any file) that match ``filename_pattern``,
+    leaving out those of ``hidden_filenames``; and how many match."""
+    stmt = select(ImportErrorRow)
+    if filenames is not None:
+        stmt = stmt.where(ImportErrorRow.filename.in_(sorted(filenames)))
+    if filename_pattern:
+        stmt = stmt.where(matches_pattern(ImportErrorRow.filename, filename_pattern))
+    if hidden_filenames:
+        stmt = stmt.where(ImportErrorRow.filename.not_in(sorted(hidden_filenames)))
+    total = count_rows(session, stmt)
+    page = order_rows(stmt, IMPORT_ERROR_ORDER_FIELDS, [*order_by, ("id", False)])
+    return list(session.scalars(page.offset(offset).limit(limit))), total
+
+
+def get_import_error(*, session: Session, import_error_id: int) -> ImportErrorRow | None:
+    return session.get(ImportErrorRow, import_error_id)
+
+
+def list_dag_ids_of_files_with_errors(*, session: Session) -> dict[str, set[str]]:
+    """File with an import error → the DAGs recorded from it (active or not); files that
+    never defined a DAG are left out."""
+    stmt = select(DagRow.fileloc, DagRow.dag_id).where(
+        DagRow.fileloc.in_(select(ImportErrorRow.filename).distinct())
+    )
+    dag_ids: defaultdict[str, set[str]] = defaultdict(set)
+    for fileloc, dag_id in session.execute(stmt):
+        dag_ids[fileloc].add(dag_id)
+    return dict(dag_ids)

@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from tradewind.contracts.states import TaskInstanceState as S
 from tradewind.errors import TradewindError
+from tradewind.storage.repos.paging import count_rows, matches_pattern, order_rows
 from tradewind.storage.rows import DEFAULT_POOL, PoolRow, TaskInstanceRow
+
+#: Slots of a pool without a limit, as in Airflow.
+UNLIMITED_SLOTS = -1
+
+#: What a page of pools may be ordered by (``pool`` and ``id``: Airflow's names for the name).
+POOL_ORDER_FIELDS: Mapping[str, Any] = {
+    "name": PoolRow.name,
+    "pool": PoolRow.name,
+    "id": PoolRow.name,
+    "slots": PoolRow.slots,
+    "description": PoolRow.description,
+    "include_deferred": PoolRow.include_deferred,
+}
+
+#: The fields ``update_pool`` may change.
+POOL_FIELDS = ("slots", "description", "include_deferred")
 
 
 @dataclass(frozen=True, slots=True)
 class PoolUsage:
-    """A pool's slots and the slots its task instances hold now."""
+    """A pool's settings and the slots its task instances hold now."""
 
     name: str
     slots: int
@@ -22,6 +41,8 @@ class PoolUsage:
     running: int
     deferred: int
     include_deferred: bool
+    scheduled: int = 0
+    description: str | None = None
 
     @property
     def occupied(self) -> int:
@@ -29,6 +50,9 @@ class PoolUsage:
 
     @property
     def open(self) -> int:
+        """Slots left; :data:`UNLIMITED_SLOTS` for a pool without a limit."""
+        if self.slots == UNLIMITED_SLOTS:
+            return UNLIMITED_SLOTS
         return self.slots - self.occupied
 
 
@@ -56,27 +80,15 @@ def create_pool(
     return row
 
 
-def update_pool(
-    *,
-    session: Session,
-    name: str,
-    slots: int | None = None,
-    description: str | None = None,
-    include_deferred: bool | None = None,
-) -> bool:
-    """Change the given fields of a pool; False if there is no such pool."""
-    changes = {
-        key: value
-        for key, value in (
-            ("slots", slots),
-            ("description", description),
-            ("include_deferred", include_deferred),
-        )
-        if value is not None
-    }
-    if not changes:
+def update_pool(*, session: Session, name: str, **fields: Any) -> bool:
+    """Change the given fields (``slots``, ``description``, ``include_deferred``) of a pool;
+    False if there is no such pool."""
+    unknown = set(fields) - set(POOL_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown pool field(s): {', '.join(sorted(unknown))}.")
+    if not fields:
         return get_pool(session=session, name=name) is not None
-    result = session.execute(update(PoolRow).where(PoolRow.name == name).values(**changes))
+    result = session.execute(update(PoolRow).where(PoolRow.name == name).values(**fields))
     return int(getattr(result, "rowcount", 0)) == 1
 
 
@@ -97,8 +109,10 @@ def _slots_in(state: S) -> ColumnElement[int]:
     )
 
 
-def list_pool_usage(*, session: Session) -> list[PoolUsage]:
-    """Every pool with the slots its queued, running and deferred instances hold."""
+def list_pool_usage(*, session: Session, names: Collection[str] | None = None) -> list[PoolUsage]:
+    """Every pool (or those of ``names``) with the slots its scheduled, queued, running and
+    deferred instances hold, by name."""
+    stmt = _USAGE if names is None else _USAGE.where(PoolRow.name.in_(list(names)))
     return [
         PoolUsage(
             name=name,
@@ -107,27 +121,68 @@ def list_pool_usage(*, session: Session) -> list[PoolUsage]:
             running=int(running),
             deferred=int(deferred),
             include_deferred=include_deferred,
+            scheduled=int(scheduled),
+            description=description,
         )
-        for name, slots, include_deferred, queued, running, deferred in session.execute(_USAGE)
+        for (
+            name,
+            slots,
+            include_deferred,
+            description,
+            queued,
+            running,
+            deferred,
+            scheduled,
+        ) in session.execute(stmt)
     ]
 
 
-def _usage_statement() -> Select[str, int, bool, int, int, int]:
+def get_pool_usage(*, session: Session, name: str) -> PoolUsage | None:
+    usage = list_pool_usage(session=session, names=[name])
+    return usage[0] if usage else None
+
+
+def list_pool_page(
+    *,
+    session: Session,
+    name_pattern: str | None = None,
+    order_by: Sequence[tuple[str, bool]] = (),
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[list[PoolUsage], int]:
+    """A page of pools whose name matches ``name_pattern`` (as Airflow's ``…_pattern``
+    filters), with their usage, and how many match; ``order_by`` names keys of
+    :data:`POOL_ORDER_FIELDS`."""
+    stmt = select(PoolRow.name)
+    if name_pattern:
+        stmt = stmt.where(matches_pattern(PoolRow.name, name_pattern))
+    total = count_rows(session, stmt)
+    stmt = order_rows(stmt, POOL_ORDER_FIELDS, [*order_by, ("name", False)])
+    names = list(session.scalars(stmt.offset(offset).limit(limit)))
+    usage = {pool.name: pool for pool in list_pool_usage(session=session, names=names)}
+    return [usage[name] for name in names if name in usage], total
+
+
+_COUNTED_STATES = [S.SCHEDULED, S.QUEUED, S.RUNNING, S.DEFERRED]
+
+
+def _usage_statement() -> Select[str, int, bool, str | None, int, int, int, int]:
     return (
         select(
             PoolRow.name,
             PoolRow.slots,
             PoolRow.include_deferred,
+            PoolRow.description,
             _slots_in(S.QUEUED),
             _slots_in(S.RUNNING),
             _slots_in(S.DEFERRED),
+            _slots_in(S.SCHEDULED),
         )
         .outerjoin(
             TaskInstanceRow,
-            (TaskInstanceRow.pool == PoolRow.name)
-            & TaskInstanceRow.state.in_([S.QUEUED, S.RUNNING, S.DEFERRED]),
+            (TaskInstanceRow.pool == PoolRow.name) & TaskInstanceRow.state.in_(_COUNTED_STATES),
         )
-        .group_by(PoolRow.name, PoolRow.slots, PoolRow.include_deferred)
+        .group_by(PoolRow.name, PoolRow.slots, PoolRow.include_deferred, PoolRow.description)
         .order_by(PoolRow.name)
     )
 

@@ -3,6 +3,8 @@
 Importing this package registers every table on :data:`Base.metadata`.
 """
 
+from tradewind.storage.rows.assets import AssetReferenceRow, AssetRow, AssetUse
+from tradewind.storage.rows.backfills import BackfillDagRunRow, BackfillRow
 from tradewind.storage.rows.base import Base
 from tradewind.storage.rows.dag_runs import DagRunRow
 from tradewind.storage.rows.dags import DagRow, DagVersionRow
@@ -15,6 +17,11 @@ from tradewind.storage.rows.xcom import XComRow
 __all__ = [
     "DEFAULT_POOL",
     "AssetEventRow",
+    "AssetReferenceRow",
+    "AssetRow",
+    "AssetUse",
+    "BackfillDagRunRow",
+    "BackfillRow",
     "Base",
     "ConnectionRow",
     "DagRow",

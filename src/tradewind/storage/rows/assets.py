@@ -1,0 +1,72 @@
+"""Assets the DAGs mention, and which DAG (and task) mentions each and how."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tradewind.storage.column_types import StrEnumType
+from tradewind.storage.rows.base import ID_LENGTH, Base
+
+#: Asset names, URIs and groups (as long as asset events keep them).
+ASSET_TEXT_LENGTH = 1500
+
+
+class AssetRow(Base):
+    """An asset, known from the DAGs that schedule on it or name it as an outlet or inlet.
+
+    Its id never changes once given; an asset no active DAG mentions any more is kept,
+    inactive, so its events and id survive.
+    """
+
+    __tablename__ = "asset"
+    __table_args__ = (UniqueConstraint("name", "uri"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(ASSET_TEXT_LENGTH))
+    uri: Mapped[str] = mapped_column(String(ASSET_TEXT_LENGTH), index=True)
+    group: Mapped[str] = mapped_column(String(ASSET_TEXT_LENGTH), default="asset")
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Whether an active DAG mentions it.
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class AssetUse(StrEnum):
+    """How a DAG mentions an asset."""
+
+    #: The DAG is scheduled on it (task_id is "").
+    SCHEDULE = "schedule"
+    #: A task produces it.
+    OUTLET = "outlet"
+    #: A task reads it.
+    INLET = "inlet"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class AssetReferenceRow(Base):
+    """One mention of an asset by the latest version of a DAG; goes with the DAG."""
+
+    __tablename__ = "asset_reference"
+
+    asset_id: Mapped[int] = mapped_column(
+        ForeignKey("asset.id", ondelete="CASCADE"), primary_key=True
+    )
+    dag_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH),
+        ForeignKey("dag.dag_id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    )
+    use: Mapped[AssetUse] = mapped_column(StrEnumType(AssetUse, 20), primary_key=True)
+    #: The task that produces or reads the asset; "" for a schedule.
+    task_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
