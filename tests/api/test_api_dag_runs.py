@@ -64,11 +64,12 @@ def test_trigger_queues_a_run_with_conf_note_and_logical_date(sql_api: Api) -> N
     assert done["duration"] is not None and done["duration"] >= 0
 
 
-def test_a_null_logical_date_means_now(api: Api) -> None:
+def test_a_null_logical_date_stays_null_and_the_run_id_comes_from_run_after(api: Api) -> None:
     api.dags(ETL)
     run = _trigger(api)
-    assert run["logical_date"] is not None
-    assert run["dag_run_id"].startswith("manual__")
+    assert run["logical_date"] is None
+    assert run["data_interval_start"] is None and run["data_interval_end"] is None
+    assert run["dag_run_id"] == "manual__" + run["run_after"].replace("Z", "+00:00")
 
 
 def test_logical_date_must_be_given_even_if_null(api: Api) -> None:
@@ -148,7 +149,7 @@ def test_list_runs_filters_orders_and_pages(sql_api: Api) -> None:
     sql_api.ok("PATCH", f"{RUNS}/r1", json={"state": "success"})
     body = sql_api.ok("GET", RUNS, params={"order_by": "-logical_date", "limit": 2})
     assert body["total_entries"] == 4
-    assert [r["dag_run_id"] for r in body["dag_runs"]] == ["now", "r3"]
+    assert [r["dag_run_id"] for r in body["dag_runs"]] == ["r3", "r2"]  # no date: last
     default = sql_api.ok("GET", RUNS, params={"offset": 1, "limit": 2})
     assert [r["dag_run_id"] for r in default["dag_runs"]] == ["r2", "r3"]  # by id
     success = sql_api.ok("GET", RUNS, params={"state": "success"})

@@ -19,13 +19,30 @@ from tradewind.api.auth.tokens import TokenService, resolve_secret_key
 from tradewind.api.deps import ApiState, current_user
 from tradewind.api.errors import install_error_handlers
 from tradewind.api.routers import (
+    assets,
     auth,
+    backfills,
+    config,
+    connections,
     dag_runs,
+    dag_versions,
     dags,
+    import_errors,
+    jobs,
     monitor,
+    pools,
+    task_dependencies,
     task_instance_changes,
     task_instances,
+    task_logs,
+    v1_dag_runs,
+    v1_dags,
+    v1_monitor,
+    v1_resources,
+    v1_task_instances,
+    variables,
     version,
+    xcom,
 )
 from tradewind.config import Settings
 from tradewind.server.specs import SessionFactory
@@ -39,12 +56,29 @@ HTTP Basic credentials. Errors are `{"detail": ..., "title": ...}`.
 """
 
 #: Routers anyone may call; every other router requires an authenticated user.
-PUBLIC_ROUTERS = (auth.router, monitor.router, version.router)
+PUBLIC_ROUTERS = (auth.router, monitor.router, version.router, v1_monitor.router)
 PROTECTED_ROUTERS = (
     dags.router,
     dag_runs.router,
+    # Before task_instances: its …/{task_id}/{map_index} would take …/{task_id}/xcomEntries.
+    xcom.router,
+    task_logs.router,
+    task_dependencies.router,
     task_instances.router,
     task_instance_changes.router,
+    assets.router,
+    backfills.router,
+    v1_dags.router,
+    v1_dag_runs.router,
+    v1_task_instances.router,
+    variables.router,
+    connections.router,
+    pools.router,
+    v1_resources.router,
+    import_errors.router,
+    dag_versions.router,
+    jobs.router,
+    config.router,
 )
 
 

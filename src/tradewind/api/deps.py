@@ -2,14 +2,16 @@
 
 Authentication takes, in order: a bearer token from ``POST /auth/token``, or HTTP Basic
 credentials (for scripts written against Airflow's ``/api/v1``, which used them). Failed
-Basic logins count towards the login throttle like failed token requests. Routes declare
+Basic logins count towards the login throttle like failed token requests; successful ones
+are remembered for a few minutes (``auth.basic_cache``), so a script sending them with every
+request pays for one password check, not one per request. Routes declare
 what they need with ``Depends(requires(Permission.…))``; DAG-scoped checks (a DAG's
 ``access_control``) go through :class:`ApiState.access`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from tradewind.api.auth import users
 from tradewind.api.auth.access import DagAccess
+from tradewind.api.auth.basic_cache import BasicAuthCache
 from tradewind.api.auth.errors import NotAuthenticatedError
 from tradewind.api.auth.roles import AuthUser, Permission
 from tradewind.api.auth.throttle import LoginThrottle
@@ -32,6 +35,7 @@ from tradewind.api.auth.tokens import TokenService
 from tradewind.config import Settings
 from tradewind.server.specs import SessionFactory, SpecCache
 from tradewind.storage.repos import users as user_repo
+from tradewind.storage.rows import UserRow
 
 
 def _utcnow() -> datetime:
@@ -48,6 +52,7 @@ class ApiState:
     throttle: LoginThrottle
     specs: SpecCache = field(default_factory=SpecCache)
     clock: Callable[[], datetime] = _utcnow
+    basic_logins: BasicAuthCache = field(default_factory=BasicAuthCache)
     access: DagAccess = field(init=False)
 
     def __post_init__(self) -> None:
@@ -58,7 +63,8 @@ class ApiState:
         return min(limit, self.settings.api.maximum_page_limit)
 
 
-def get_state(request: Request) -> ApiState:
+async def get_state(request: Request) -> ApiState:
+    """The app's state (``async``: no work, so no hop to a worker thread)."""
     state: ApiState = request.app.state.tradewind
     return state
 
@@ -66,8 +72,13 @@ def get_state(request: Request) -> ApiState:
 State = Annotated[ApiState, Depends(get_state)]
 
 
-def get_session(state: State) -> Iterator[Session]:
-    """One session per request; routes that write commit it themselves."""
+async def get_session(state: State) -> AsyncIterator[Session]:
+    """One session per request; routes that write commit it themselves.
+
+    ``async`` so that opening and closing it cost no hops to a worker thread: opening does
+    no I/O (the connection is taken at the first query, in the route's thread), and closing
+    hands the connection back to the pool.
+    """
     with state.session_factory() as session:
         yield session
 
@@ -82,18 +93,63 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client is not None else "unknown"
 
 
+def _verified_row(
+    state: ApiState, session: Session, username: str, password: str, address: str
+) -> tuple[UserRow, AuthUser]:
+    """Check a username and password (one argon2 verification), through the login throttle."""
+    state.throttle.check(username, address)
+    row = users.authenticate(session, username, password)
+    user = users.as_auth_user(row) if row is not None else None
+    if row is None or user is None:
+        state.throttle.failed(username, address)
+        raise NotAuthenticatedError("Invalid username or password.")
+    state.throttle.succeeded(username, address)
+    return row, user
+
+
 def login(
     state: ApiState, session: Session, username: str, password: str, address: str
 ) -> AuthUser:
     """Check a username and password, through the login throttle."""
+    return _verified_row(state, session, username, password, address)[1]
+
+
+def _active_user(session: Session, user_id: int, token_version: int) -> AuthUser | None:
+    """The user, if it still exists, is active and has this ``token_version``."""
+    row = user_repo.get_user(session=session, user_id=user_id)
+    if row is None or row.token_version != token_version:
+        return None
+    return users.as_auth_user(row)
+
+
+def _remembered(state: ApiState, session: Session, username: str, password: str) -> AuthUser | None:
+    """The user of Basic credentials checked lately, if the user has not changed since."""
+    cached = state.basic_logins.get(username, password)
+    if cached is None:
+        return None
+    user = _active_user(session, cached.user_id, cached.token_version)
+    if user is not None and user.username == username:
+        return user
+    state.basic_logins.forget(username, password)
+    return None
+
+
+def basic_login(
+    state: ApiState, session: Session, username: str, password: str, address: str
+) -> AuthUser:
+    """HTTP Basic credentials: from the cache of recent successes, or checked (and cached)."""
     state.throttle.check(username, address)
-    row = users.authenticate(session, username, password)
-    user = users.as_auth_user(row) if row is not None else None
-    if user is None:
-        state.throttle.failed(username, address)
-        raise NotAuthenticatedError("Invalid username or password.")
-    state.throttle.succeeded(username, address)
-    return user
+    user = _remembered(state, session, username, password)
+    if user is not None:
+        return user
+    with state.basic_logins.verifying(username, password):
+        # Another request may have checked the same credentials while this one waited.
+        user = _remembered(state, session, username, password)
+        if user is not None:
+            return user
+        row, user = _verified_row(state, session, username, password, address)
+        state.basic_logins.put(username, password, user_id=row.id, token_version=row.token_version)
+        return user
 
 
 def current_user(
@@ -106,15 +162,14 @@ def current_user(
     """The user the request authenticates as; 401 without valid credentials."""
     if bearer is not None:
         claims = state.tokens.check(bearer.credentials)
-        row = user_repo.get_user(session=session, user_id=claims.user_id)
-        user = users.as_auth_user(row) if row is not None else None
-        if row is None or user is None or row.token_version != claims.token_version:
+        user = _active_user(session, claims.user_id, claims.token_version)
+        if user is None:
             raise NotAuthenticatedError(
                 "The access token's user is gone, disabled or has a new password; log in again."
             )
         return user
     if basic is not None:
-        return login(state, session, basic.username, basic.password, client_address(request))
+        return basic_login(state, session, basic.username, basic.password, client_address(request))
     raise NotAuthenticatedError(
         "Not authenticated: send 'Authorization: Bearer <token>' (POST /auth/token gives one) "
         "or HTTP Basic credentials."

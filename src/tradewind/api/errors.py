@@ -1,14 +1,19 @@
-"""Every error a request can meet, mapped to an HTTP status in one place.
+"""Every error a request can meet, mapped to an HTTP status in one place, and documented.
 
 Bodies are ``{"detail": ..., "title": ...}``: ``detail`` is the message (for validation
 errors, Airflow's list of ``{"loc", "msg", "type"}`` naming each bad field) and ``title``
 the status's name (for validation errors, one line naming the fields). Tradewind's own
 errors map by class (:data:`STATUS_BY_ERROR`, most specific first); anything else a request
 triggers is a bug, answered with 500 and logged with its traceback.
+
+The OpenAPI document lists the errors each operation may answer: a route declares its own
+with ``responses=error_responses(404, 409)``; :func:`install_error_handlers` adds those every
+authenticated operation shares (401, 403, 429, 503) and those of any input (400, 422).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
@@ -17,6 +22,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.constants import REF_TEMPLATE
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -29,6 +35,7 @@ from tradewind.api.auth.errors import (
     UserExistsError,
     UserNotFoundError,
 )
+from tradewind.api.schemas.common import ErrorRead, ValidationErrorRead
 from tradewind.errors import (
     ConnectionNotFoundError,
     DagDefinitionError,
@@ -145,7 +152,98 @@ async def _bug(request: Request, error: Exception) -> JSONResponse:
     return _response(500, "Internal server error; the API server's log has the details.")
 
 
+# -- the OpenAPI document ------------------------------------------------------------------------
+
+#: Why an operation may answer each error status, as its OpenAPI description says.
+ERROR_DESCRIPTIONS: Mapping[int, str] = {
+    400: "Bad request: a value the server cannot use; the detail names it",
+    401: "Not authenticated: no credentials, or credentials that are not valid",
+    403: "Forbidden: the user's role (or the DAG's access_control) does not allow this",
+    404: "Not found: what the path names does not exist",
+    406: "Not acceptable: the Accept header asks for a format this route cannot give",
+    409: "Conflict: the request clashes with the current state (a taken id, a running task)",
+    415: "Unsupported media type: send the body in a format this route takes",
+    422: "Validation error: each bad field of the request, by location",
+    429: "Too many failed logins: wait Retry-After seconds",
+    503: "The metadata database is unavailable or busy: retry after Retry-After seconds",
+}
+
+#: Errors every authenticated operation may answer (the authentication and the database).
+_AUTHENTICATED_ERRORS = (401, 403, 429, 503)
+#: Errors every operation that takes input may answer.
+_INPUT_ERRORS = (400, 422)
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of a route that may answer ``statuses`` (e.g. 404, 409)."""
+    return {
+        status: {
+            "model": ValidationErrorRead if status == 422 else ErrorRead,
+            "description": ERROR_DESCRIPTIONS.get(status, HTTPStatus(status).phrase),
+        }
+        for status in statuses
+    }
+
+
+def invalid_field(loc: Sequence[str | int], message: str, kind: str = "value_error") -> Exception:
+    """A 422 naming one bad field, in the shape of the framework's validation errors."""
+    return RequestValidationError([{"loc": tuple(loc), "msg": message, "type": kind}])
+
+
+def _error_response(status: int) -> dict[str, Any]:
+    model = ValidationErrorRead if status == 422 else ErrorRead
+    return {
+        "description": ERROR_DESCRIPTIONS[status],
+        "content": {
+            "application/json": {"schema": {"$ref": REF_TEMPLATE.format(model=model.__name__)}}
+        },
+    }
+
+
+def _document_errors(document: dict[str, Any]) -> None:
+    """Add the shared error responses to every operation of an OpenAPI ``document``."""
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses: dict[str, Any] = operation["responses"]
+            shared: list[int] = []
+            if operation.get("security"):
+                shared += _AUTHENTICATED_ERRORS
+            if operation.get("parameters") or operation.get("requestBody"):
+                shared += _INPUT_ERRORS
+            for status in shared:
+                responses.setdefault(str(status), _error_response(status))
+            # The framework's own 422 body has no title; Tradewind's has.
+            if "422" in responses:
+                responses["422"] = _error_response(422)
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for model in (ErrorRead, ValidationErrorRead):
+        definition = model.model_json_schema(ref_template=REF_TEMPLATE)
+        for name, nested in definition.pop("$defs", {}).items():
+            schemas.setdefault(name, nested)
+        schemas.setdefault(model.__name__, definition)
+    for name in ("HTTPValidationError", "ValidationError"):
+        # The framework's 422 schemas, now unused unless a route names them itself.
+        if name in schemas and REF_TEMPLATE.format(model=name) not in json.dumps(document):
+            del schemas[name]
+
+
+def _install_error_documentation(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _document_errors(generate())
+        assert app.openapi_schema is not None
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    """The handlers mapping errors to responses, and the error responses in the OpenAPI."""
+    _install_error_documentation(app)
     app.add_exception_handler(TradewindError, _tradewind_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -4,7 +4,7 @@ reading pages of them as ``…Read`` models. Shared by the routers."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from fastapi import HTTPException
@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from tradewind.api.auth.roles import AuthUser, Permission
 from tradewind.api.deps import ApiState
 from tradewind.api.schemas.dag_runs import DagRunRead
+from tradewind.api.schemas.dags import DagVersionRead
 from tradewind.api.schemas.task_instances import TaskInstanceRead
-from tradewind.api.serialize import dag_run_read, task_instance_read
+from tradewind.api.serialize import dag_run_read, task_instance_read, version_read
 from tradewind.contracts.dagspec import DagSpec
 from tradewind.storage.repos import dag_runs as run_repo
 from tradewind.storage.repos import dags as dag_repo
@@ -76,16 +77,26 @@ def readable_dag_ids(
     return {dag_id}
 
 
+def version_reads(
+    session: Session, version_ids: Iterable[int | None], names: Mapping[str, str]
+) -> dict[int | None, DagVersionRead]:
+    """Each DAG version named (by row id) as ``DagVersionRead``, built once per version."""
+    summaries = listing.list_version_summaries(
+        session=session, version_ids={vid for vid in version_ids if vid is not None}
+    )
+    return {
+        vid: version_read(summary, names.get(summary.dag_id, summary.dag_id))
+        for vid, summary in summaries.items()
+    }
+
+
 def run_reads(session: Session, rows: Sequence[DagRunRow]) -> list[DagRunRead]:
     names = listing.list_dag_display_names(session=session, dag_ids={row.dag_id for row in rows})
-    versions = listing.list_version_summaries(
-        session=session,
-        version_ids={row.dag_version_id for row in rows if row.dag_version_id is not None},
-    )
+    versions = version_reads(session, (row.dag_version_id for row in rows), names)
     return [
         dag_run_read(
             row,
-            version=versions.get(row.dag_version_id) if row.dag_version_id is not None else None,
+            dag_version=versions.get(row.dag_version_id),
             dag_display_name=names.get(row.dag_id, row.dag_id),
         )
         for row in rows
@@ -95,15 +106,13 @@ def run_reads(session: Session, rows: Sequence[DagRunRow]) -> list[DagRunRead]:
 def ti_reads(session: Session, rows: Sequence[Any]) -> list[TaskInstanceRead]:
     """``listing.list_task_instance_page`` rows as ``TaskInstanceRead``."""
     names = listing.list_dag_display_names(session=session, dag_ids={row[0].dag_id for row in rows})
-    versions = listing.list_version_summaries(
-        session=session, version_ids={row[3] for row in rows if row[3] is not None}
-    )
+    versions = version_reads(session, (row[3] for row in rows), names)
     return [
         task_instance_read(
             ti,
             logical_date=logical_date,
             run_after=run_after,
-            version=versions.get(version_id) if version_id is not None else None,
+            dag_version=versions.get(version_id),
             dag_display_name=names.get(ti.dag_id, ti.dag_id),
         )
         for ti, logical_date, run_after, version_id in rows

@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import HTTPException, Path, Query
 from pydantic import AwareDatetime, BaseModel
 
+from tradewind.api.errors import invalid_field
 from tradewind.storage.repos.listing import Bound
 
 E = TypeVar("E", bound=StrEnum)
@@ -32,6 +33,16 @@ OrderByList = Annotated[
 MapIndexPath = Annotated[int, Path(ge=-1, le=INT_MAX)]
 MapIndexQuery = Annotated[int, Query(ge=-1, le=INT_MAX)]
 TryNumberPath = Annotated[int, Path(ge=0, le=INT_MAX)]
+
+
+#: How a state filter spells "no state yet".
+NO_STATE = ("none", "no_status")
+
+
+def values_of(enum: type[StrEnum], *extra: str) -> dict[str, Any]:
+    """The ``json_schema_extra`` of a repeated filter taking ``enum``'s values (and ``extra``):
+    the OpenAPI document lists them, while the route still names a bad value itself."""
+    return {"items": {"type": "string", "enum": [member.value for member in enum] + list(extra)}}
 
 
 def parse_order_by(
@@ -63,7 +74,11 @@ def parse_order_by(
 
 
 def parse_states(
-    values: Iterable[str | None] | None, enum: type[E], *, field: str = "state"
+    values: Iterable[str | None] | None,
+    enum: type[E],
+    *,
+    field: str = "state",
+    location: str = "query",
 ) -> set[E | None] | None:
     """State filter values → states (None for "no state"); None when no value was given."""
     if not values:
@@ -76,10 +91,11 @@ def parse_states(
         try:
             states.add(enum(value.strip().lower()))
         except ValueError:
-            raise HTTPException(
-                422,
+            raise invalid_field(
+                (location, field),
                 f"Invalid value for {field}: {value!r}. Valid values are "
                 f"{', '.join(member.value for member in enum)}, none.",
+                "enum",
             ) from None
     return states
 

@@ -167,7 +167,9 @@ def dag_details_read(
     )
 
 
-def dag_run_read(row: DagRunRow, *, version: Any | None, dag_display_name: str) -> DagRunRead:
+def dag_run_read(
+    row: DagRunRow, *, dag_version: DagVersionRead | None, dag_display_name: str
+) -> DagRunRead:
     return DagRunRead(
         dag_run_id=row.run_id,
         dag_id=row.dag_id,
@@ -185,7 +187,7 @@ def dag_run_read(row: DagRunRow, *, version: Any | None, dag_display_name: str) 
         triggered_by=_TRIGGERED_BY.get(row.run_type),
         conf=row.conf,
         note=row.note,
-        dag_versions=[version_read(version, dag_display_name)] if version is not None else [],
+        dag_versions=[dag_version] if dag_version is not None else [],
         dag_display_name=dag_display_name,
     )
 
@@ -195,7 +197,7 @@ def task_instance_id(dag_id: str, run_id: str, task_id: str, map_index: int) -> 
 
 
 def _shared_fields(
-    ti: TaskInstanceRow, version: Any | None, dag_display_name: str
+    ti: TaskInstanceRow, dag_version: DagVersionRead | None, dag_display_name: str
 ) -> dict[str, Any]:
     """Fields an instance and each of its tries have in common (from the instance)."""
     return {
@@ -208,7 +210,7 @@ def _shared_fields(
         "priority_weight": ti.priority,
         "operator": ti.operator or None,
         "operator_name": ti.operator or None,
-        "dag_version": version_read(version, dag_display_name) if version is not None else None,
+        "dag_version": dag_version,
     }
 
 
@@ -217,7 +219,7 @@ def task_instance_read(
     *,
     logical_date: datetime | None,
     run_after: datetime,
-    version: Any | None,
+    dag_version: DagVersionRead | None,
     dag_display_name: str,
 ) -> TaskInstanceRead:
     return TaskInstanceRead(
@@ -237,12 +239,16 @@ def task_instance_read(
         queued_when=ti.queued_at,
         pid=ti.pid,
         note=ti.note,
-        **_shared_fields(ti, version, dag_display_name),
+        **_shared_fields(ti, dag_version, dag_display_name),
     )
 
 
 def task_try_read(
-    attempt: TaskTryRow, *, ti: TaskInstanceRow, version: Any | None, dag_display_name: str
+    attempt: TaskTryRow,
+    *,
+    ti: TaskInstanceRow,
+    dag_version: DagVersionRead | None,
+    dag_display_name: str,
 ) -> TaskInstanceHistoryRead:
     """A finished try (``attempt``) of the instance ``ti``."""
     return TaskInstanceHistoryRead(
@@ -259,12 +265,12 @@ def task_try_read(
         hostname=attempt.hostname,
         queued_when=None,
         pid=None,
-        **_shared_fields(ti, version, dag_display_name),
+        **_shared_fields(ti, dag_version, dag_display_name),
     )
 
 
 def current_try_read(
-    ti: TaskInstanceRow, *, version: Any | None, dag_display_name: str
+    ti: TaskInstanceRow, *, dag_version: DagVersionRead | None, dag_display_name: str
 ) -> TaskInstanceHistoryRead:
     """The instance's current try, not finished yet (so not in the try history)."""
     return TaskInstanceHistoryRead(
@@ -280,7 +286,7 @@ def current_try_read(
         hostname=ti.hostname,
         queued_when=ti.queued_at,
         pid=ti.pid,
-        **_shared_fields(ti, version, dag_display_name),
+        **_shared_fields(ti, dag_version, dag_display_name),
     )
 
 

@@ -7,6 +7,7 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
@@ -80,13 +81,35 @@ def dag_processor(dags_folder: Path | None) -> None:
     processor.run(_stop_on_signals())
 
 
+def worker_app() -> Any:
+    """The API app of one ``api-server --workers`` process, from the environment's settings."""
+    from tradewind.api.app import create_app
+    from tradewind.config import load_settings
+    from tradewind.logging import configure_logging
+    from tradewind.server.assembly import open_database
+
+    configure_logging()
+    settings = load_settings()
+    _, factory = open_database(settings)
+    return create_app(settings, factory)
+
+
 @click.command("api-server")
 @click.option("--host", help="Address to listen on (default [api] host, 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default [api] port, 8080).")
-def api_server(host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes serving requests, each with its own database connections; about one per "
+    "CPU core serves the most requests.",
+)
+def api_server(host: str | None, port: int | None, workers: int) -> None:
     """Serve the REST API (Airflow's /api/v2; several may run against one database)."""
     import uvicorn
 
+    from tradewind.api.auth.tokens import resolve_secret_key
     from tradewind.config import load_settings
     from tradewind.logging import configure_logging
     from tradewind.server.api_process import uvicorn_config
@@ -100,7 +123,23 @@ def api_server(host: str | None, port: int | None) -> None:
         raise click.ClickException("The database is not up to date; run `tradewind db migrate`.")
     config = uvicorn_config(settings, factory, host or settings.api.host, port or settings.api.port)
     click.echo(f"Tradewind API on http://{config.host}:{config.port} (docs: /docs)")
-    uvicorn.Server(config).run()
+    if workers == 1:
+        uvicorn.Server(config).run()
+        return
+    engine.dispose()
+    # Made once here: workers that each generated a key would refuse each other's tokens.
+    resolve_secret_key(settings)
+    uvicorn.run(
+        f"{__name__}:worker_app",
+        factory=True,
+        host=config.host,
+        port=config.port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        server_header=False,
+    )
 
 
 def register(group: click.Group) -> None:

@@ -299,3 +299,51 @@ def plan_run(
                 plan.changed.append(ti)
     plan.ready.sort(key=lambda ti: (-ti.priority, ti.map_index))
     return plan
+
+
+def unmet_dependencies(
+    index: SpecIndex,
+    tis: Iterable[TaskInstanceRecord],
+    ti: TaskInstanceRecord,
+    *,
+    now: datetime,
+    past_states: Mapping[tuple[str, int], S | None] | None = None,
+) -> list[tuple[str, str]]:
+    """Why the planner does not schedule ``ti`` now, as (dependency, reason) pairs, from
+    the run's instances ``tis``: its trigger rule, its retry delay, its previous run. Empty
+    when nothing in the run holds it (or it is not waiting to be scheduled)."""
+    if ti.state not in _EVALUATED:
+        return []
+    view = _RunView(index, tis)
+    task = index.task(ti.task_id)
+    unmet: list[tuple[str, str]] = []
+    if _verdict(view, ti) is not Verdict.RUN:
+        upstream = {
+            up: [str(state) for state in view.states(up, ti.map_index, task.task_id)]
+            for up in task.upstream
+        }
+        unmet.append(
+            (
+                "Trigger Rule",
+                f"The trigger rule '{task.trigger_rule}' is not met yet by the upstream "
+                f"tasks' states: {upstream}.",
+            )
+        )
+    if ti.next_attempt_at is not None and ti.next_attempt_at > now:
+        unmet.append(
+            (
+                "Not In Retry Period",
+                f"The task waits to be retried (or rescheduled) at "
+                f"{ti.next_attempt_at.isoformat()}; it is {now.isoformat()} now.",
+            )
+        )
+    if past_states is not None and _PastRun(index, past_states).holds(ti):
+        what = "and its downstream tasks " if task.wait_for_downstream else ""
+        unmet.append(
+            (
+                "Previous Dagrun State",
+                f"The task depends on its past: its instance {what}in the previous run must "
+                "have succeeded or been skipped first.",
+            )
+        )
+    return unmet

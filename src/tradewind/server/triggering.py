@@ -27,6 +27,7 @@ def trigger_dag_run(
     run_id: str | None = None,
     conf: Mapping[str, Any] | None = None,
     logical_date: datetime | None = None,
+    no_logical_date: bool = False,
     note: str | None = None,
     run_type: DagRunType = DagRunType.MANUAL,
 ) -> DagRunRecord:
@@ -34,21 +35,34 @@ def trigger_dag_run(
 
     Like Airflow, a manual run gets the data interval the timetable infers for its logical
     date (default: now); the scheduler starts it when max_active_runs allows.
+
+    ``no_logical_date`` makes the run Airflow 3 makes when a trigger's logical date is null:
+    no logical date and no data interval, ``run_after`` now, and a run id made from it.
+    Runs are identified by run id and ordered by ``run_after``, so the scheduler needs no
+    logical date; several such runs of one DAG may exist at once.
     """
     spec = specs.latest(session, dag_id)
     if spec is None:
         raise DagNotFoundError(f"DAG {dag_id!r} is not known; is its file in the DAG folder?")
     resolve_params(params_from_dump(spec.params), conf=dict(conf or {}))
-    logical = logical_date or now
-    interval = timetable_of(spec).infer_manual_data_interval(run_after=logical)
+    logical: datetime | None = None
+    interval: tuple[datetime, datetime] | None = None
+    run_after = now
+    if no_logical_date:
+        if logical_date is not None:
+            raise ValueError("Give a logical_date or no_logical_date, not both.")
+    else:
+        logical = run_after = logical_date or now
+        inferred = timetable_of(spec).infer_manual_data_interval(run_after=logical)
+        interval = (inferred.start, inferred.end)
     driver = DagRunDriver.create(
         spec,
         SqlStore(session),
         run_id=run_id,
         run_type=run_type,
         logical_date=logical,
-        data_interval=(interval.start, interval.end),
-        run_after=logical,
+        data_interval=interval,
+        run_after=run_after,
         conf=dict(conf or {}),
         now=now,
     )

@@ -3,9 +3,9 @@
 Four roles, each able to do everything of the one before it:
 
 ========  =================================================================================
-Viewer    read DAGs, runs, task instances, tasks and sources
+Viewer    read DAGs, runs, task instances, tasks, sources and pools
 User      also pause, trigger, clear, mark and delete runs and DAGs
-Op        also manage variables, connections and pools
+Op        also read and manage variables and connections, and manage pools
 Admin     also manage users; ignores a DAG's ``access_control``
 ========  =================================================================================
 
@@ -52,6 +52,8 @@ class Permission(StrEnum):
     RUNS_EDIT = "change, mark and clear DAG runs"
     RUNS_DELETE = "delete DAG runs"
     TASKS_EDIT = "mark and clear task instances"
+    VARIABLES_READ = "read variables"
+    CONNECTIONS_READ = "read connections"
     VARIABLES_MANAGE = "manage variables"
     CONNECTIONS_MANAGE = "manage connections"
     POOLS_MANAGE = "manage pools"
@@ -71,6 +73,10 @@ _USER = _VIEWER | {
     Permission.TASKS_EDIT,
 }
 _OP = _USER | {
+    # As Airflow's default roles: variables and connections may hold secrets, so only Op
+    # and Admin see them; every role reads pools (any authenticated user may).
+    Permission.VARIABLES_READ,
+    Permission.CONNECTIONS_READ,
     Permission.VARIABLES_MANAGE,
     Permission.CONNECTIONS_MANAGE,
     Permission.POOLS_MANAGE,

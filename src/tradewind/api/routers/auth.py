@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from tradewind.api.deps import ApiState, State, client_address, login
+from tradewind.api.errors import error_responses
 from tradewind.api.schemas.auth import LoginCreate, TokenRead
 from tradewind.storage.repos import users as user_repo
 
@@ -30,7 +31,7 @@ def _parse(content_type: str, raw: bytes) -> LoginCreate:
         if kind in ("", "application/json"):
             try:
                 data = json.loads(raw or b"null")
-            except (UnicodeDecodeError, json.JSONDecodeError):
+            except ValueError:  # not UTF-8, not JSON, or a number too long to convert
                 raise RequestValidationError(
                     [
                         {
@@ -74,6 +75,7 @@ def _issue(state: ApiState, body: LoginCreate, address: str) -> TokenRead:
     status_code=201,
     response_model=TokenRead,
     summary="Create Token",
+    responses=error_responses(401, 415, 422, 429),
     openapi_extra={
         "requestBody": {
             "required": True,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from tradewind.api.auth.roles import Permission
 from tradewind.api.deps import CurrentUser, DbSession, State
+from tradewind.api.errors import error_responses, invalid_field
 from tradewind.api.lookups import (
     get_dag_row,
     get_run_row,
@@ -21,7 +22,14 @@ from tradewind.api.lookups import (
     run_reads,
     ti_reads_of_keys,
 )
-from tradewind.api.params import DateRanges, bounds_of, parse_order_by, parse_states, unsupported
+from tradewind.api.params import (
+    DateRanges,
+    bounds_of,
+    parse_order_by,
+    parse_states,
+    unsupported,
+    values_of,
+)
 from tradewind.api.schemas.dag_runs import (
     DagRunClear,
     DagRunCollectionRead,
@@ -45,8 +53,8 @@ class DagRunQuery(DateRanges):
 
     limit: int = Field(50, ge=0, le=2**53)
     offset: int = Field(0, ge=0, le=2**53)
-    state: list[str] = Field(default_factory=list)
-    run_type: list[str] = Field(default_factory=list)
+    state: list[str] = Field(default_factory=list, json_schema_extra=values_of(DagRunState))
+    run_type: list[str] = Field(default_factory=list, json_schema_extra=values_of(DagRunType))
     run_id_pattern: str | None = Field(None, max_length=1000)
     order_by: list[str] = Field(default_factory=list)
 
@@ -65,10 +73,11 @@ def _run_types(values: list[str]) -> set[DagRunType] | None:
     try:
         return {DagRunType(value.strip().lower()) for value in values}
     except ValueError:
-        raise HTTPException(
-            422,
+        raise invalid_field(
+            ("query", "run_type"),
             f"Invalid value for run_type: {', '.join(values)}. Valid values are "
             f"{', '.join(member.value for member in DagRunType)}.",
+            "enum",
         ) from None
 
 
@@ -79,7 +88,12 @@ def _run_states(values: Sequence[str | None] | None) -> set[DagRunState] | None:
     return {state for state in states if state is not None}
 
 
-@router.get("/dags/{dag_id}/dagRuns", response_model=DagRunCollectionRead, summary="Get Dag Runs")
+@router.get(
+    "/dags/{dag_id}/dagRuns",
+    response_model=DagRunCollectionRead,
+    summary="Get Dag Runs",
+    responses=error_responses(400, 404),
+)
 def get_dag_runs(
     dag_id: str,
     query: Annotated[DagRunQuery, Query()],
@@ -102,13 +116,19 @@ def get_dag_runs(
     return DagRunCollectionRead(dag_runs=run_reads(session, rows), total_entries=total)
 
 
-@router.post("/dags/{dag_id}/dagRuns", response_model=DagRunRead, summary="Trigger Dag Run")
+@router.post(
+    "/dags/{dag_id}/dagRuns",
+    response_model=DagRunRead,
+    summary="Trigger Dag Run",
+    responses=error_responses(400, 404, 409),
+)
 def trigger_dag_run(
     dag_id: str, body: DagRunCreate, state: State, session: DbSession, user: CurrentUser
 ) -> DagRunRead:
     """Queue a run of the DAG's latest version with ``conf`` (checked against its params).
 
-    A null ``logical_date`` means now.
+    As in Airflow 3, a null ``logical_date`` makes a run without one (and without a data
+    interval) whose ``run_after`` is now; its run id is made from ``run_after``.
     """
     get_dag_row(state, session, user, dag_id, Permission.RUNS_TRIGGER)
     for name in ("data_interval_start", "run_after", "partition_key"):
@@ -126,6 +146,7 @@ def trigger_dag_run(
         run_id=body.dag_run_id,
         conf=body.conf,
         logical_date=body.logical_date,
+        no_logical_date=body.logical_date is None,
         note=body.note,
     )
     session.commit()
@@ -136,6 +157,7 @@ def trigger_dag_run(
     "/dags/{dag_id}/dagRuns/list",
     response_model=DagRunCollectionRead,
     summary="Get List Dag Runs Batch",
+    responses=error_responses(400),
 )
 def get_list_dag_runs_batch(
     dag_id: Literal["~"],
@@ -171,7 +193,12 @@ def get_list_dag_runs_batch(
     return DagRunCollectionRead(dag_runs=run_reads(session, rows), total_entries=total)
 
 
-@router.get("/dags/{dag_id}/dagRuns/{dag_run_id}", response_model=DagRunRead, summary="Get Dag Run")
+@router.get(
+    "/dags/{dag_id}/dagRuns/{dag_run_id}",
+    response_model=DagRunRead,
+    summary="Get Dag Run",
+    responses=error_responses(404),
+)
 def get_dag_run(
     dag_id: str, dag_run_id: str, state: State, session: DbSession, user: CurrentUser
 ) -> DagRunRead:
@@ -180,7 +207,10 @@ def get_dag_run(
 
 
 @router.patch(
-    "/dags/{dag_id}/dagRuns/{dag_run_id}", response_model=DagRunRead, summary="Patch Dag Run"
+    "/dags/{dag_id}/dagRuns/{dag_run_id}",
+    response_model=DagRunRead,
+    summary="Patch Dag Run",
+    responses=error_responses(400, 404, 409),
 )
 def patch_dag_run(
     dag_id: str,
@@ -210,7 +240,12 @@ def patch_dag_run(
     return run_reads(session, [get_run_row(session, dag_id, dag_run_id)])[0]
 
 
-@router.delete("/dags/{dag_id}/dagRuns/{dag_run_id}", status_code=204, summary="Delete Dag Run")
+@router.delete(
+    "/dags/{dag_id}/dagRuns/{dag_run_id}",
+    status_code=204,
+    summary="Delete Dag Run",
+    responses=error_responses(404),
+)
 def delete_dag_run(
     dag_id: str, dag_run_id: str, state: State, session: DbSession, user: CurrentUser
 ) -> Response:
@@ -228,6 +263,7 @@ def delete_dag_run(
     "/dags/{dag_id}/dagRuns/{dag_run_id}/clear",
     response_model=TaskInstanceCollectionRead | DagRunRead,
     summary="Clear Dag Run",
+    responses=error_responses(400, 404, 409),
 )
 def clear_dag_run(
     dag_id: str,

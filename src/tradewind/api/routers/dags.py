@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from tradewind.api.auth.roles import AuthUser, Permission
 from tradewind.api.deps import ApiState, CurrentUser, DbSession, State
+from tradewind.api.errors import error_responses
 from tradewind.api.lookups import dag_not_found, get_dag_row
 from tradewind.api.params import INT_MAX, Limit, Offset, OrderByList, parse_order_by
 from tradewind.api.schemas.dags import (
@@ -61,7 +62,9 @@ def _dag_reads(state: ApiState, session: Session, rows: list[DagRow]) -> list[Da
     return reads
 
 
-@router.get("/dags", response_model=DagCollectionRead, summary="Get Dags")
+@router.get(
+    "/dags", response_model=DagCollectionRead, summary="Get Dags", responses=error_responses(400)
+)
 def get_dags(
     state: State,
     session: DbSession,
@@ -96,13 +99,20 @@ def get_dags(
     return DagCollectionRead(dags=_dag_reads(state, session, rows), total_entries=total)
 
 
-@router.get("/dags/{dag_id}", response_model=DagRead, summary="Get Dag")
+@router.get(
+    "/dags/{dag_id}", response_model=DagRead, summary="Get Dag", responses=error_responses(404)
+)
 def get_dag(dag_id: str, state: State, session: DbSession, user: CurrentUser) -> DagRead:
     row = get_dag_row(state, session, user, dag_id, Permission.DAGS_READ)
     return _dag_reads(state, session, [row])[0]
 
 
-@router.get("/dags/{dag_id}/details", response_model=DagDetailsRead, summary="Get Dag Details")
+@router.get(
+    "/dags/{dag_id}/details",
+    response_model=DagDetailsRead,
+    summary="Get Dag Details",
+    responses=error_responses(404),
+)
 def get_dag_details(
     dag_id: str, state: State, session: DbSession, user: CurrentUser
 ) -> DagDetailsRead:
@@ -119,7 +129,12 @@ def get_dag_details(
     )
 
 
-@router.patch("/dags/{dag_id}", response_model=DagRead, summary="Patch Dag")
+@router.patch(
+    "/dags/{dag_id}",
+    response_model=DagRead,
+    summary="Patch Dag",
+    responses=error_responses(400, 404),
+)
 def patch_dag(
     dag_id: str,
     body: DagPatch,
@@ -138,7 +153,9 @@ def patch_dag(
     return _dag_reads(state, session, [row])[0]
 
 
-@router.delete("/dags/{dag_id}", status_code=204, summary="Delete Dag")
+@router.delete(
+    "/dags/{dag_id}", status_code=204, summary="Delete Dag", responses=error_responses(404, 409)
+)
 def delete_dag(dag_id: str, state: State, session: DbSession, user: CurrentUser) -> Response:
     """Delete a DAG and all its history; it comes back if its file still defines it."""
     state.access.require(session, user, dag_id, Permission.DAGS_DELETE)
@@ -163,7 +180,11 @@ def _spec_or_404(state: ApiState, session: Session, user: AuthUser, dag_id: str)
 
 
 @router.get(
-    "/dags/{dag_id}/tasks", response_model=TaskCollectionRead, tags=["Task"], summary="Get Tasks"
+    "/dags/{dag_id}/tasks",
+    response_model=TaskCollectionRead,
+    tags=["Task"],
+    summary="Get Tasks",
+    responses=error_responses(400, 404),
 )
 def get_tasks(
     dag_id: str,
@@ -188,7 +209,11 @@ def get_tasks(
 
 
 @router.get(
-    "/dags/{dag_id}/tasks/{task_id}", response_model=TaskRead, tags=["Task"], summary="Get Task"
+    "/dags/{dag_id}/tasks/{task_id}",
+    response_model=TaskRead,
+    tags=["Task"],
+    summary="Get Task",
+    responses=error_responses(404),
 )
 def get_task(
     dag_id: str, task_id: str, state: State, session: DbSession, user: CurrentUser
@@ -208,7 +233,10 @@ def get_task(
     response_model=DagSourceRead,
     tags=["DagSource"],
     summary="Get Dag Source",
-    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    responses={
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+        **error_responses(404, 406),
+    },
 )
 def get_dag_source(
     dag_id: str,

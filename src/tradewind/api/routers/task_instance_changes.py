@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from tradewind.api.auth.roles import AuthUser, Permission
 from tradewind.api.deps import ApiState, CurrentUser, DbSession, State
+from tradewind.api.errors import error_responses
 from tradewind.api.lookups import (
     TiKey,
     check_task,
@@ -39,7 +40,9 @@ from tradewind.storage.repos import run_history
 from tradewind.storage.rows import DagRunRow
 from tradewind.storage.sql_store import SqlStore
 
-router = APIRouter(prefix="/api/v2", tags=["Task Instance"])
+router = APIRouter(
+    prefix="/api/v2", tags=["Task Instance"], responses=error_responses(400, 404, 409)
+)
 
 _PREFIX = "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances"
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from tradewind.api.auth.roles import AuthUser, Permission
 from tradewind.api.deps import ApiState, CurrentUser, DbSession, State
+from tradewind.api.errors import error_responses
 from tradewind.api.lookups import (
     ALL,
     check_task,
@@ -22,9 +23,11 @@ from tradewind.api.lookups import (
     readable_dag_ids,
     run_spec,
     ti_reads,
+    version_reads,
 )
 from tradewind.api.params import (
     INT_MAX,
+    NO_STATE,
     DateRanges,
     MapIndexPath,
     MapIndexQuery,
@@ -32,6 +35,7 @@ from tradewind.api.params import (
     bounds_of,
     parse_order_by,
     parse_states,
+    values_of,
 )
 from tradewind.api.schemas.task_instances import (
     TaskInstanceCollectionRead,
@@ -43,7 +47,8 @@ from tradewind.api.serialize import current_try_read, task_try_read
 from tradewind.contracts.states import TaskInstanceState
 from tradewind.storage.repos import listing
 
-router = APIRouter(prefix="/api/v2", tags=["Task Instance"])
+#: Every route here names a DAG, a run or a task instance that may not exist.
+router = APIRouter(prefix="/api/v2", tags=["Task Instance"], responses=error_responses(404))
 
 _PREFIX = "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances"
 
@@ -54,7 +59,9 @@ class TaskInstanceQuery(DateRanges):
     limit: int = Field(50, ge=0, le=2**53)
     offset: int = Field(0, ge=0, le=2**53)
     task_id: str | None = Field(None, max_length=250)
-    state: list[str] = Field(default_factory=list)
+    state: list[str] = Field(
+        default_factory=list, json_schema_extra=values_of(TaskInstanceState, *NO_STATE)
+    )
     pool: list[str] = Field(default_factory=list)
     queue: list[str] = Field(default_factory=list)
     operator: list[str] = Field(default_factory=list)
@@ -93,7 +100,12 @@ def _page(
     return TaskInstanceCollectionRead(task_instances=ti_reads(session, rows), total_entries=total)
 
 
-@router.get(_PREFIX, response_model=TaskInstanceCollectionRead, summary="Get Task Instances")
+@router.get(
+    _PREFIX,
+    response_model=TaskInstanceCollectionRead,
+    summary="Get Task Instances",
+    responses=error_responses(400),
+)
 def get_task_instances(
     dag_id: str,
     dag_run_id: str,
@@ -148,6 +160,7 @@ def _one(
     _PREFIX + "/{task_id}/listMapped",
     response_model=TaskInstanceCollectionRead,
     summary="Get Mapped Task Instances",
+    responses=error_responses(400),
 )
 def get_mapped_task_instances(
     dag_id: str,
@@ -183,21 +196,20 @@ def _tries(
     map_index: int,
 ) -> list[TaskInstanceHistoryRead]:
     ti, _, _, version_id = _one(state, session, user, dag_id, run_id, task_id, map_index)
-    version = listing.list_version_summaries(
-        session=session, version_ids=[version_id] if version_id is not None else []
-    ).get(version_id)
-    name = listing.list_dag_display_names(session=session, dag_ids=[dag_id]).get(dag_id, dag_id)
+    names = listing.list_dag_display_names(session=session, dag_ids=[dag_id])
+    version = version_reads(session, [version_id], names).get(version_id)
+    name = names.get(dag_id, dag_id)
     history = listing.list_task_tries(
         session=session, dag_id=dag_id, run_id=run_id, task_id=task_id, map_index=map_index
     )
     # Earlier tries from the history; the current one (finished or not) from the instance.
     reads = [
-        task_try_read(attempt, ti=ti, version=version, dag_display_name=name)
+        task_try_read(attempt, ti=ti, dag_version=version, dag_display_name=name)
         for attempt in history
         if attempt.try_number < ti.try_number
     ]
     if ti.try_number > 0:
-        reads.append(current_try_read(ti, version=version, dag_display_name=name))
+        reads.append(current_try_read(ti, dag_version=version, dag_display_name=name))
     return reads
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, Self
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, ConfigDict, Field, model_validator
 
 from tradewind.api.schemas.common import ReadModel, RequestBody
 from tradewind.api.schemas.dags import DagVersionRead
@@ -46,8 +46,30 @@ class DagRunCollectionRead(ReadModel):
     total_entries: int
 
 
+#: "Both data interval ends, or neither", as JSON Schema, so the OpenAPI document says it too.
+_WHOLE_INTERVAL: dict[str, Any] = {
+    "anyOf": [
+        {
+            "properties": {
+                "data_interval_start": {"type": "null"},
+                "data_interval_end": {"type": "null"},
+            }
+        },
+        {
+            "required": ["data_interval_start", "data_interval_end"],
+            "properties": {
+                "data_interval_start": {"type": "string"},
+                "data_interval_end": {"type": "string"},
+            },
+        },
+    ]
+}
+
+
 class DagRunCreate(RequestBody):
     """``POST /dags/{dag_id}/dagRuns``: ``logical_date`` must be given, and may be null."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_WHOLE_INTERVAL)
 
     dag_run_id: str | None = Field(None, min_length=1, max_length=250, pattern=RUN_ID_PATTERN)
     data_interval_start: AwareDatetime | None = None
@@ -62,12 +84,6 @@ class DagRunCreate(RequestBody):
     def _interval_given_whole(self) -> Self:
         if (self.data_interval_start is None) != (self.data_interval_end is None):
             raise ValueError("Give both data_interval_start and data_interval_end, or neither.")
-        if (
-            self.data_interval_start is not None
-            and self.data_interval_end is not None
-            and self.data_interval_start > self.data_interval_end
-        ):
-            raise ValueError("data_interval_start must not be after data_interval_end.")
         return self
 
 
