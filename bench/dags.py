@@ -1,9 +1,11 @@
 """Generators of benchmark DAG files, written in Airflow's dialect.
 
 Every generator takes the import header of the system that will run the file (see
-:attr:`bench.systems.System.dag_header`), so the same DAG shape runs on Tradewind and, later,
-on Airflow. Tasks are no-op ``PythonOperator`` tasks: what is measured is the orchestrator,
-not the work.
+:attr:`bench.systems.System.dag_header`): Tradewind's imports ``tradewind``, Airflow's the
+Airflow 3 paths (``airflow.sdk``, ``airflow.providers.standard``). The rest of each file is
+the same text for both, so both run the same shape and the same work. Tasks are no-op
+``PythonOperator`` tasks (what is measured is the orchestrator, not the work), except in
+:func:`iris_dag`, a small machine-learning pipeline that passes its data through XCom.
 """
 
 from __future__ import annotations
@@ -63,3 +65,57 @@ def fanout_dag(dag_id: str, header: str, width: int) -> str:
         + f"    for i in range({width}):\n"
         + '        start >> PythonOperator(task_id=f"t{i}", python_callable=noop) >> join\n'
     )
+
+
+def iris_dag(dag_id: str, header: str) -> str:
+    """extract → train → evaluate: a random forest on the iris data set (shipped with
+    scikit-learn), every result passed to the next task through XCom as JSON-able values.
+    The model crosses as base64 text of its pickle, which both systems store as a string."""
+    source = _PREAMBLE.format(
+        summary="iris: extract, train a random forest, evaluate", header=header
+    )
+    return source + _dag_open(dag_id) + _IRIS_TASKS
+
+
+_IRIS_TASKS = """
+    @task
+    def extract():
+        from sklearn.datasets import load_iris
+        from sklearn.model_selection import train_test_split
+
+        data = load_iris()
+        x_train, x_test, y_train, y_test = train_test_split(
+            data.data, data.target, test_size=0.3, random_state=0, stratify=data.target
+        )
+        return {
+            "x_train": x_train.tolist(),
+            "x_test": x_test.tolist(),
+            "y_train": y_train.tolist(),
+            "y_test": y_test.tolist(),
+        }
+
+    @task
+    def train(data):
+        import base64
+        import pickle
+
+        from sklearn.ensemble import RandomForestClassifier
+
+        model = RandomForestClassifier(n_estimators=100, random_state=0, n_jobs=1)
+        model.fit(data["x_train"], data["y_train"])
+        return base64.b64encode(pickle.dumps(model)).decode("ascii")
+
+    @task
+    def evaluate(data, model):
+        import base64
+        import pickle
+
+        forest = pickle.loads(base64.b64decode(model))
+        accuracy = float(forest.score(data["x_test"], data["y_test"]))
+        if accuracy < 0.8:
+            raise ValueError(f"the forest is worse than it should be: accuracy {accuracy:.2f}")
+        return accuracy
+
+    data = extract()
+    evaluate(data, train(data))
+"""

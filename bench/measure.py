@@ -3,7 +3,8 @@
 A timed command runs several times; its :class:`Timing` keeps every counted run. A *probe*
 (:class:`Probe`) measures what one command's wall time cannot: it starts a server, drives a
 run through it and reads the figures (seconds, tasks per second, megabytes) from the
-database or from ``/proc``; each counted run gives one value per figure.
+database or from ``/proc``; each counted run gives one value per figure. The order of the
+runs (systems in turn) is :mod:`bench.runner`'s.
 """
 
 from __future__ import annotations
@@ -12,14 +13,29 @@ import statistics
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
 
 class CommandFailed(RuntimeError):
-    """A timed command exited with a non-zero status: its timing would mean nothing."""
+    """A timed command exited with a non-zero status or overran its time: no figure.
+
+    ``reason`` is the short form for a table cell; the message has the output's tail.
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command line to time, and what it adds to the system's environment."""
+
+    argv: list[str]
+    env: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -69,37 +85,31 @@ class Probe(Protocol):
         ...
 
 
-def run_once(argv: Sequence[str], *, env: Mapping[str, str], cwd: Path) -> float:
+def run_once(
+    argv: Sequence[str], *, env: Mapping[str, str], cwd: Path, timeout: float | None = None
+) -> float:
     """Seconds from starting ``argv`` to its exit, measured around ``subprocess.run``."""
     start = time.perf_counter()
-    result = subprocess.run(
-        list(argv), env=dict(env), cwd=cwd, capture_output=True, text=True, check=False
-    )
+    try:
+        result = subprocess.run(
+            list(argv),
+            env=dict(env),
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        reason = f"timed out after {timeout:.0f} s"
+        raise CommandFailed(f"`{' '.join(argv)}` {reason}", reason) from None
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         output = (result.stdout + result.stderr).strip().splitlines()
         tail = "\n".join(output[-20:])
-        raise CommandFailed(f"`{' '.join(argv)}` exited with status {result.returncode}:\n{tail}")
+        last = output[-1].strip() if output else "no output"
+        raise CommandFailed(
+            f"`{' '.join(argv)}` exited with status {result.returncode}:\n{tail}",
+            f"exit status {result.returncode}: {last}",
+        )
     return elapsed
-
-
-def time_command(
-    argv: Sequence[str], *, env: Mapping[str, str], cwd: Path, repeat: int, warmup: int
-) -> Timing:
-    """Run ``argv`` ``warmup`` times uncounted (file caches, .pyc files), then ``repeat`` times."""
-    if repeat < 1:
-        raise ValueError(f"repeat must be at least 1, got {repeat}")
-    for _ in range(warmup):
-        run_once(argv, env=env, cwd=cwd)
-    return Timing(tuple(run_once(argv, env=env, cwd=cwd) for _ in range(repeat)))
-
-
-def run_probe(probe: Probe, *, repeat: int, warmup: int) -> dict[str, Timing]:
-    """Enter ``probe``, measure ``warmup`` runs uncounted and ``repeat`` counted ones."""
-    if repeat < 1:
-        raise ValueError(f"repeat must be at least 1, got {repeat}")
-    with probe:
-        for _ in range(warmup):
-            probe.measure()
-        runs = [probe.measure() for _ in range(repeat)]
-    return {key: Timing(tuple(run[key] for run in runs)) for key in probe.figures}

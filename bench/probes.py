@@ -1,11 +1,15 @@
 """Probes of the server scenarios (see :class:`bench.measure.Probe`).
 
-* :class:`RunProbe`: one server, one DAG; each run is triggered and read back from the
-  database: trigger → success, and the chain's mean gap or the fan-out's throughput;
-* :class:`ReadyProbe`: launch → ready, in a new home (a user's first start: migrations, the
-  example DAGs parsed);
-* :class:`IdleRssProbe`: the resident memory of the server and every process it started,
-  after start-up, idle;
+Every counted run of a probe is one fresh server session: the runner enters the probe
+(a new home, a new database, the server started), measures once and leaves it (the server
+stopped, its whole process group gone), so two systems measured in turn never run at once.
+
+* :class:`RunProbe`: one DAG through one server, triggered and read back from the database:
+  trigger → success, and the chain's mean gap or the fan-out's throughput;
+* :class:`ReadyProbe`: launch → health endpoint answers, in a new home (the database made
+  and migrated), then once more in the same home (a restart);
+* :class:`IdleMemoryProbe`: the memory of a started, idle server and of every process below
+  it: RSS and PSS summed, and how many processes;
 * :class:`FloorProbe`: the physical floor under those figures on this machine: forking a
   warm Python process, one commit on the database.
 """
@@ -24,11 +28,14 @@ from types import TracebackType
 
 from bench.databases import provision
 from bench.measure import Figure
-from bench.servers import RunTimes, Server, ServerFailed, resident_megabytes
+from bench.processes import process_count, proportional_megabytes, resident_megabytes
+from bench.servers import RunTimes, Server, ServerFailed
 
-#: Makes a server for a home folder and a database URL ("" for the default SQLite file);
-#: ``defaults=True``: as a user's first start makes it (see ``System.server``).
-ServerFactory = Callable[..., Server]
+#: Makes a server for a home folder and a database URL ("" for the default SQLite file).
+ServerFactory = Callable[[Path, str], Server]
+
+#: Seconds a server may take to answer its health endpoint.
+START_TIMEOUT = 180.0
 
 
 class _Probe:
@@ -45,9 +52,13 @@ class _Probe:
     ) -> None:
         return None
 
+    def measure(self) -> dict[str, float]:
+        raise NotImplementedError
+
 
 class RunProbe(_Probe):
-    """Runs of one DAG through one server: ``shape`` is "chain" or "fanout"."""
+    """A run of one DAG through a new server: ``shape`` is "chain" (tasks one after the
+    other: the mean gap between them is a figure) or "fanout" (its throughput is)."""
 
     def __init__(
         self,
@@ -57,6 +68,7 @@ class RunProbe(_Probe):
         dag_id: str,
         source: str,
         shape: str,
+        timeout: float = 600.0,
     ) -> None:
         self.make_server = make_server
         self.work = work
@@ -64,23 +76,29 @@ class RunProbe(_Probe):
         self.dag_id = dag_id
         self.source = source
         self.shape = shape
+        self.timeout = timeout
         self.figures = {"total": Figure("trigger → success")}
         if shape == "chain":
             self.figures["gap"] = Figure("mean task-to-task gap")
-        else:
+        elif shape == "fanout":
             self.figures["throughput"] = Figure("throughput, first start → last end", "tasks/s")
         self._stack = ExitStack()
         self._server: Server | None = None
 
     def __enter__(self) -> RunProbe:
-        url = self._stack.enter_context(provision(self.database))
-        home = Path(tempfile.mkdtemp(prefix=f"{self.dag_id}-{self.database}-", dir=self.work))
-        server = self.make_server(home, url)
-        (server.dags_folder).mkdir(parents=True, exist_ok=True)
-        (server.dags_folder / f"{self.dag_id}.py").write_text(self.source)
-        self._stack.callback(server.stop)
-        server.start()
-        server.wait_for_dag(self.dag_id)
+        self._stack = ExitStack()
+        try:
+            url = self._stack.enter_context(provision(self.database))
+            home = Path(tempfile.mkdtemp(prefix=f"{self.dag_id}-{self.database}-", dir=self.work))
+            server = self.make_server(home, url)
+            server.dags_folder.mkdir(parents=True, exist_ok=True)
+            (server.dags_folder / f"{self.dag_id}.py").write_text(self.source)
+            self._stack.callback(server.stop)
+            server.start(START_TIMEOUT)
+            server.wait_for_dag(self.dag_id, START_TIMEOUT)
+        except BaseException:
+            self._stack.close()
+            raise
         self._server = server
         return self
 
@@ -90,20 +108,20 @@ class RunProbe(_Probe):
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        self._server = None
         self._stack.close()
 
     def measure(self) -> dict[str, float]:
         assert self._server is not None
-        run = self._server.wait_for_run(self.dag_id, self._server.trigger(self.dag_id))
+        run_id = self._server.trigger(self.dag_id)
+        run = self._server.wait_for_run(self.dag_id, run_id, self.timeout)
         if run.state != "success":
-            raise ServerFailed(f"A run of {self.dag_id} ended {run.state}")
+            raise ServerFailed(f"the run of {self.dag_id} ended {run.state}")
         figures = {"total": (run.end - run.queued_at).total_seconds()}
         if self.shape == "chain":
             figures["gap"] = mean_gap(run)
-        else:
-            first = min(task.start for task in run.tasks)
-            last = max(task.end for task in run.tasks)
-            figures["throughput"] = len(run.tasks) / (last - first).total_seconds()
+        elif self.shape == "fanout":
+            figures["throughput"] = throughput(run)
         return figures
 
 
@@ -114,10 +132,20 @@ def mean_gap(run: RunTimes) -> float:
     return statistics.mean(gaps)
 
 
-class ReadyProbe(_Probe):
-    """Launch → ready of a server in a new home, each run, as a user first starts it."""
+def throughput(run: RunTimes) -> float:
+    """Tasks per second, from the first task's start to the last task's end."""
+    first = min(task.start for task in run.tasks)
+    last = max(task.end for task in run.tasks)
+    return len(run.tasks) / (last - first).total_seconds()
 
-    figures = {"ready": Figure("launch → ready (new home)")}
+
+class ReadyProbe(_Probe):
+    """Launch → health answers of a server in a new home, then of its restart."""
+
+    figures = {
+        "ready": Figure("launch → health answers (new home)"),
+        "restart": Figure("restart → health answers (same home)"),
+    }
 
     def __init__(self, make_server: ServerFactory, work: Path, database: str) -> None:
         self.make_server = make_server
@@ -125,23 +153,29 @@ class ReadyProbe(_Probe):
         self.database = database
 
     def measure(self) -> dict[str, float]:
+        figures = {}
         with provision(self.database) as url:
             home = Path(tempfile.mkdtemp(prefix="ready-", dir=self.work))
-            server = self.make_server(home, url, defaults=True)
-            try:
-                return {"ready": server.start()}
-            finally:
-                server.stop()
+            for figure in ("ready", "restart"):
+                server = self.make_server(home, url)
+                try:
+                    figures[figure] = server.start(START_TIMEOUT)
+                finally:
+                    server.stop()
+        return figures
 
 
-class IdleRssProbe(_Probe):
-    """The resident memory of a started, idle server and of every process below it (as a
-    user first starts it: with the example DAGs)."""
+class IdleMemoryProbe(_Probe):
+    """The memory of a started, idle server and of every process below it."""
 
-    figures = {"rss": Figure("RSS of all its processes, idle", "MB")}
+    figures = {
+        "rss": Figure("RSS of all its processes, idle", "MB"),
+        "pss": Figure("PSS of all its processes, idle (shared pages split)", "MB"),
+        "processes": Figure("processes, idle", "processes"),
+    }
 
     def __init__(
-        self, make_server: ServerFactory, work: Path, database: str, idle_seconds: float = 3.0
+        self, make_server: ServerFactory, work: Path, database: str, idle_seconds: float = 5.0
     ) -> None:
         self.make_server = make_server
         self.work = work
@@ -151,11 +185,15 @@ class IdleRssProbe(_Probe):
     def measure(self) -> dict[str, float]:
         with provision(self.database) as url:
             home = Path(tempfile.mkdtemp(prefix="idle-", dir=self.work))
-            server = self.make_server(home, url, defaults=True)
+            server = self.make_server(home, url)
             try:
-                server.start()
+                server.start(START_TIMEOUT)
                 time.sleep(self.idle_seconds)
-                return {"rss": resident_megabytes(server.pid)}
+                return {
+                    "rss": resident_megabytes(server.pid),
+                    "pss": proportional_megabytes(server.pid),
+                    "processes": float(process_count(server.pid)),
+                }
             finally:
                 server.stop()
 

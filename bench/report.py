@@ -1,150 +1,113 @@
-"""The results of a benchmark run: a plain-text table for the terminal and a Markdown page."""
+"""The results of a benchmark run: a plain-text table for the terminal and a Markdown page.
+
+Both show one line per measurement with every system side by side, and Tradewind's ratio
+over Airflow (see :mod:`bench.compare`); a system that has no figure says why.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import platform
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from bench.compare import THEIRS, Line, fewer_samples, goal_lines, lines, sanity, verdicts
+from bench.formatting import ms, times, value
 from bench.measure import Timing
-from bench.scenarios import SCENARIOS, Case
-from bench.systems import (
-    QUOTED_AIRFLOW_LABEL,
-    QUOTED_AIRFLOW_SECONDS,
-    QUOTED_AIRFLOW_SERVER,
-    QUOTED_AIRFLOW_SERVER_LABEL,
-)
+from bench.results import Row, Run
+from bench.scenarios import Case
+
+__all__ = [
+    "markdown",
+    "ms",
+    "read_json",
+    "table",
+    "text_table",
+    "value",
+    "write_json",
+    "write_markdown",
+]
+
+REPRODUCE = "python -m bench run --db sqlite --db postgres"
 
 
-@dataclass(frozen=True)
-class Row:
-    """One timed case (or one figure of a probed case) of one scenario on one system."""
-
-    system: str
-    scenario: str
-    case: Case
-    timing: Timing
-    #: (median - median of the empty-DAG baseline) / tasks, in seconds; None without a baseline.
-    per_task: float | None = None
-    #: The probe's figure key and its description and unit (None: a command's wall time).
-    figure: str | None = None
-    what: str = ""
-    unit: str = "s"
-
-    @property
-    def label(self) -> str:
-        return f"{self.case.label}: {self.what}" if self.what else self.case.label
-
-
-@dataclass(frozen=True)
-class Run:
-    """Everything a report shows."""
-
-    rows: list[Row]
-    repeat: int
-    warmup: int
-    versions: dict[str, str]
-    started: datetime = field(default_factory=lambda: datetime.now(UTC))
-    #: The machine's 1-minute load average when the run started (other work slows figures).
-    load: float = field(default_factory=lambda: os.getloadavg()[0])
-
-
-def with_per_task(rows: Sequence[Row]) -> list[Row]:
-    """``rows`` with the per-task overhead of every ``dags test`` case that has a baseline."""
-    baselines = {row.system: row.timing.median for row in rows if row.case.baseline}
-    result = []
-    for row in rows:
-        base = baselines.get(row.system)
-        if row.case.tasks and base is not None and row.figure is None:
-            row = replace(row, per_task=(row.timing.median - base) / row.case.tasks)
-        result.append(row)
-    return result
-
-
-def ms(seconds: float) -> str:
-    """A duration with about three significant digits: ``2.17 s``, ``412 ms``, ``3.96 ms``."""
-    if seconds >= 1:
-        return f"{seconds:.2f} s"
-    if seconds >= 0.1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds >= 0.01:
-        return f"{seconds * 1000:.1f} ms"
-    return f"{seconds * 1000:.2f} ms"
-
-
-def value(amount: float, unit: str) -> str:
-    """A figure in its unit: a duration as :func:`ms` does, else ``163 tasks/s``, ``148 MB``."""
-    if unit == "s":
-        return ms(amount)
-    return f"{amount:.3g} {unit}" if amount < 100 else f"{amount:.0f} {unit}"
-
-
-def _cells(row: Row) -> list[str]:
+def _system_cells(row: Row | None, repeat: int) -> list[str]:
+    if row is None:
+        return ["", "", ""]
+    if row.timing is None:
+        return [f"— {row.why or 'no figure'}", "", ""]
     t = row.timing
+    runs = str(row.runs) if row.runs >= repeat else f"{row.runs} of {repeat}"
     return [
-        row.system,
-        row.scenario,
-        row.label,
-        str(len(t.seconds)),
         value(t.median, row.unit),
         f"{value(t.low, row.unit)} - {value(t.high, row.unit)}",
-        ms(row.per_task) if row.per_task is not None else "",
+        runs,
     ]
 
 
-_HEADER = ["system", "scenario", "measurement", "runs", "median", "min - max", "per task"]
-_RIGHT = {3, 4, 5, 6}
+def _ratio_cell(line: Line) -> str:
+    found = line.ratio
+    if found is None:
+        return ""
+    cell = times(found)
+    for target in line.targets:
+        met = found >= target.at_least
+        cell += f" (goal ≥ {target.at_least:g}x: {'PASS' if met else 'FAIL'})"
+    return cell
 
 
-def verdicts(run: Run) -> list[str]:
-    """One line per goal of the issue: the figure, the limit, met or not."""
-    lines = []
-    for row in run.rows:
-        scenario = SCENARIOS.get(row.scenario)
-        for goal in scenario.goals if scenario else ():
-            if goal.figure != row.figure:
-                continue
-            measured = row.per_task if goal.per_task else row.timing.median
-            if measured is None:
-                continue
-            met = measured > goal.limit if goal.above else measured < goal.limit
-            where = f" ({row.case.label})" if row.figure is not None else ""
-            sign = ">" if goal.above else "<"
-            lines.append(
-                f"{row.system} {row.scenario}{where}, {goal.what}: {value(measured, row.unit)} "
-                f"(goal {sign} {value(goal.limit, row.unit)}): {'met' if met else 'NOT met'}"
-            )
-    return lines
+def table(run: Run) -> list[list[str]]:
+    """The header and one row of cells per measurement."""
+    header = ["scenario", "measurement"]
+    for title in run.systems.values():
+        header += [title, "min - max", "runs"]
+    if THEIRS in run.systems and len(run.systems) > 1:
+        header.append("Tradewind better by")
+    rows = [header]
+    for line in lines(run.rows):
+        cells = [line.scenario, line.label]
+        for name in run.systems:
+            cells += _system_cells(line.cells.get(name), run.repeat)
+        if len(header) > len(cells):
+            cells.append(_ratio_cell(line))
+        rows.append(cells)
+    return rows
 
 
-def comparisons(run: Run) -> list[str]:
-    """How the measured medians compare with the Airflow figures quoted in the issue."""
-    lines = []
-    for row in run.rows:
-        if row.figure is not None:
-            server = QUOTED_AIRFLOW_SERVER.get((row.scenario, row.figure))
-            if server is None:
-                continue
-            median = row.timing.median
-            better = median / server if row.unit == "tasks/s" else server / median
-            word = "more" if row.unit == "tasks/s" else "less"
-            lines.append(
-                f"{row.scenario} ({row.case.label}), {row.what}: {row.system} "
-                f"{value(median, row.unit)}, Airflow {value(server, row.unit)} (quoted): "
-                f"{better:.0f}x {word}"
-            )
-            continue
-        quoted = QUOTED_AIRFLOW_SECONDS.get(row.scenario)
-        if quoted is None or row.case.baseline:
-            continue
-        lines.append(
-            f"{row.scenario}: {row.system} {ms(row.timing.median)}, Airflow {quoted:g} s "
-            f"(quoted): {quoted / row.timing.median:.0f}x less"
-        )
-    return lines
+def _right_aligned(header: list[str]) -> set[int]:
+    return {i for i, name in enumerate(header) if i >= 2 and name != "Tradewind better by"}
+
+
+def text_table(run: Run) -> str:
+    rows = table(run)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    right = _right_aligned(rows[0])
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            cell.rjust(width) if i in right and not cell.startswith("—") else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    out = [line(rows[0]), line(["-" * w for w in widths])]
+    out += [line(r) for r in rows[1:]]
+    for title, notes in _notes(run):
+        out += ["", f"{title}:", *(f"  {note}" for note in notes)]
+    return "\n".join(out)
+
+
+def _notes(run: Run) -> list[tuple[str, list[str]]]:
+    sections = [
+        (
+            "Goals against Airflow, same run (Tradewind over Airflow, bigger = Tradewind better)",
+            [verdict.text() for verdict in verdicts(run)],
+        ),
+        ("Tradewind's own goals", goal_lines(run)),
+        ("Fewer samples than asked", fewer_samples(run)),
+        ("Sanity check of the harness: Airflow measured here vs quoted in the issue", sanity(run)),
+    ]
+    return [(title, notes) for title, notes in sections if notes]
 
 
 def _machine() -> str:
@@ -154,66 +117,126 @@ def _machine() -> str:
     )
 
 
-def text_table(run: Run) -> str:
-    rows = [_HEADER, *(_cells(row) for row in run.rows)]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(_HEADER))]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            cell.rjust(width) if i in _RIGHT else cell.ljust(width)
-            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
-        ).rstrip()
-
-    out = [line(rows[0]), line(["-" * w for w in widths])]
-    out += [line(r) for r in rows[1:]]
-    notes = verdicts(run) + comparisons(run)
-    if notes:
-        out += ["", *notes]
-    return "\n".join(out)
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
 
 
-def markdown(run: Run) -> str:
-    versions = ", ".join(f"{name} {version}" for name, version in run.versions.items())
+def markdown(run: Run, chart: str | None = None) -> str:
+    versions = ", ".join(
+        f"{run.systems.get(name, name)} {version}" for name, version in run.versions.items()
+    )
+    minutes = (run.finished - run.started).total_seconds() / 60
+    titles = " and ".join(run.systems.values())
     out = [
-        "# Benchmark results",
+        f"# Benchmark results: {titles}" + (", side by side" if len(run.systems) > 1 else ""),
         "",
-        f"Run {run.started:%Y-%m-%d %H:%M} UTC on {_machine()}; {versions}; load average "
-        f"{run.load:.2f} when it started.",
-        f"{run.repeat} counted runs after {run.warmup} warm-up run(s) each. Command "
-        "scenarios: whole-command wall time; per task = (median - median of the empty DAG) / "
-        "tasks. Server scenarios: figures read from the metadata database (recorded start and "
-        "end times) or /proc; see docs/performance.md.",
+        f"Run {run.started:%Y-%m-%d %H:%M} UTC ({minutes:.0f} min) on {_machine()}; {versions}. "
+        f"Load average {run.load:.2f} at the start and {run.load_end:.2f} at the end: the "
+        "machine is shared with other work, which slows every figure a little.",
         "",
-        "| " + " | ".join(_HEADER) + " |",
-        "| " + " | ".join("---:" if i in _RIGHT else "---" for i in range(len(_HEADER))) + " |",
+        f"The systems ran in turn (A B A B …). Commands: {run.repeat} counted runs after "
+        f"{run.warmup} warm-up run(s), whole-command wall time; per task or file = (median - "
+        "median of the baseline) / count. Server scenarios: every run on a fresh `standalone` "
+        "(new home, new database, a free port), figures read from its database or /proc; "
+        "Airflow on SQLite with the LocalExecutor. *Tradewind better by* is Airflow's median "
+        "over Tradewind's for times and memory, Tradewind's over Airflow's for throughput: "
+        "bigger means Tradewind is better. What each figure means: docs/performance.md.",
+        "",
     ]
-    out += ["| " + " | ".join(_cells(row)) + " |" for row in run.rows]
-    goal_lines = verdicts(run)
-    if goal_lines:
-        out += ["", "## Goals", "", *(f"- {line}" for line in goal_lines)]
-    compared = comparisons(run)
-    if compared:
-        out += [
-            "",
-            "## For scale",
-            "",
-            f"{QUOTED_AIRFLOW_LABEL}: chain50 "
-            f"{QUOTED_AIRFLOW_SECONDS['chain50']:g} s, fanout200 "
-            f"{QUOTED_AIRFLOW_SECONDS['fanout200']:g} s. {QUOTED_AIRFLOW_SERVER_LABEL}: chain "
-            "of 50 56 s from trigger to success with 0.9 s between chained tasks, 2.8 tasks/s "
-            "on the 200-task fan-out (73 s), about 7 s from launch to healthy, about 950 MB "
-            "resident over its 6 processes when idle. Not measured here: side-by-side runs "
-            "come with the Airflow side-by-side issue.",
-            "",
-            *(f"- {line}" for line in compared),
-        ]
-    out += ["", "Reproduce with `python -m bench run --db sqlite --db postgres` (or `make bench`)."]
+    if chart:
+        out += [f"![Tradewind over Airflow, per measurement]({chart})", ""]
+    rows = table(run)
+    right = _right_aligned(rows[0])
+    out.append("| " + " | ".join(rows[0]) + " |")
+    out.append(
+        "| " + " | ".join("---:" if i in right else "---" for i in range(len(rows[0]))) + " |"
+    )
+    out += ["| " + " | ".join(_cell(c) for c in cells) + " |" for cells in rows[1:]]
+    for title, notes in _notes(run):
+        out += ["", f"## {title}", "", *(f"- {note}" for note in notes)]
+    out += ["", f"Reproduce with `{REPRODUCE}` (see docs/performance.md)."]
     return "\n".join(out) + "\n"
 
 
-def write_markdown(run: Run, path: Path) -> None:
-    """Write the page through a ``*.tmp`` file, so a reader never sees half of it."""
+def _replace(path: Path, text: str) -> None:
+    """Write through a ``*.tmp`` file, so a reader never sees half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".tmp")
-    partial.write_text(markdown(run))
+    partial.write_text(text)
     partial.replace(path)
+
+
+def write_markdown(run: Run, path: Path, chart: Path | None = None) -> None:
+    _replace(path, markdown(run, chart.name if chart else None))
+
+
+def write_json(run: Run, path: Path) -> None:
+    """Every counted value and what it is: ``python -m bench report`` redraws from it."""
+    data = {
+        "started": run.started.isoformat(),
+        "finished": run.finished.isoformat(),
+        "load": [run.load, run.load_end],
+        "repeat": run.repeat,
+        "warmup": run.warmup,
+        "systems": run.systems,
+        "versions": run.versions,
+        "rows": [
+            {
+                "system": row.system,
+                "scenario": row.scenario,
+                "case": row.case.label,
+                "mode": row.case.mode,
+                "units": row.case.units,
+                "unit_name": row.case.unit,
+                "group": row.case.group,
+                "baseline": row.case.baseline,
+                "figure": row.figure,
+                "what": row.what,
+                "unit": row.unit,
+                "values": list(row.timing.seconds) if row.timing else [],
+                "why": row.why,
+                "asked": row.asked,
+                "runnable": row.runnable,
+            }
+            for row in run.rows
+        ],
+    }
+    _replace(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+
+
+def read_json(path: Path) -> Run:
+    """The run :func:`write_json` wrote."""
+    data = json.loads(path.read_text())
+    rows = [
+        Row(
+            system=item["system"],
+            scenario=item["scenario"],
+            case=Case(
+                item["case"],
+                mode=item["mode"],
+                units=item["units"],
+                unit=item["unit_name"],
+                group=item["group"],
+                baseline=item["baseline"],
+            ),
+            figure=item["figure"],
+            what=item["what"],
+            unit=item["unit"],
+            timing=Timing(tuple(item["values"])) if item["values"] else None,
+            why=item["why"],
+            asked=item["asked"],
+            runnable=item["runnable"],
+        )
+        for item in data["rows"]
+    ]
+    return Run(
+        rows=rows,
+        systems=data["systems"],
+        repeat=data["repeat"],
+        warmup=data["warmup"],
+        versions=data["versions"],
+        started=datetime.fromisoformat(data["started"]),
+        finished=datetime.fromisoformat(data["finished"]),
+        load=data["load"][0],
+        load_end=data["load"][1],
+    )

@@ -1,23 +1,25 @@
-"""Tradewind's long-running server, driven for the scheduler scenarios.
+"""The long-running servers the server scenarios drive, and Tradewind's.
 
-:class:`TradewindStandalone` launches ``tradewind standalone`` in a home folder (on SQLite,
-or on the PostgreSQL URL it is given), waits for its "Ready" line, triggers runs through the
-metadata database and reads back what happened: the run's queued and end times and every
-task's start and end, as the scheduler recorded them.
+A :class:`Server` is a system's all-in-one server (``standalone``) in a home folder of its
+own, on a free port: launched, ready once ``/api/v2/monitor/health`` answers, runs triggered
+through its metadata database and read back from it (the run's queued and end times, every
+task's recorded start and end). :class:`TradewindStandalone` is Tradewind's;
+``bench.airflow_server`` has Airflow's.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
+
+from bench.processes import Launched, ServerFailed, free_port
+
+__all__ = ["RunTimes", "Server", "ServerFailed", "TaskTimes", "TradewindStandalone"]
 
 
 @dataclass(frozen=True)
@@ -35,17 +37,13 @@ class RunTimes:
     tasks: list[TaskTimes]
 
 
-class ServerFailed(RuntimeError):
-    """The server did not start, or a run did not finish in time."""
-
-
 class Server(Protocol):
     """What the server scenarios need of a system's long-running server."""
 
     dags_folder: Path
 
-    def start(self, timeout: float = 60.0) -> float:
-        """Launch it; returns the seconds until it said it was ready."""
+    def start(self, timeout: float = 120.0) -> float:
+        """Launch it; returns the seconds until its health endpoint answered."""
         ...
 
     def stop(self) -> None: ...
@@ -53,7 +51,9 @@ class Server(Protocol):
     @property
     def pid(self) -> int: ...
 
-    def wait_for_dag(self, dag_id: str, timeout: float = 60.0) -> None: ...
+    def wait_for_dag(self, dag_id: str, timeout: float = 120.0) -> None:
+        """Wait until the DAG is parsed, recorded and unpaused."""
+        ...
 
     def trigger(self, dag_id: str) -> str:
         """Queue a run of the DAG; returns its run id."""
@@ -63,85 +63,52 @@ class Server(Protocol):
 
 
 class TradewindStandalone:
-    """``tradewind standalone`` in ``home`` (see the module)."""
+    """``tradewind standalone`` in ``home``, without example DAGs, new DAGs unpaused."""
 
-    def __init__(
-        self,
-        executable: str,
-        home: Path,
-        *,
-        database_url: str = "",
-        env: Mapping[str, str] | None = None,
-        as_installed: bool = False,
-    ) -> None:
+    def __init__(self, executable: str, home: Path, *, database_url: str = "") -> None:
         self.home = home
         self.database_url = database_url
-        self.env = {**(env if env is not None else os.environ), "TRADEWIND_HOME": str(home)}
-        if not as_installed:  # no example DAGs; the benchmark's own DAGs start unpaused
-            self.env["TRADEWIND__CORE__LOAD_EXAMPLES"] = "false"
-            self.env["TRADEWIND__CORE__DAGS_ARE_PAUSED_AT_CREATION"] = "false"
+        self.port = free_port()
+        self.env = {
+            **os.environ,
+            "TRADEWIND_HOME": str(home),
+            "TRADEWIND__CORE__LOAD_EXAMPLES": "false",
+            "TRADEWIND__CORE__DAGS_ARE_PAUSED_AT_CREATION": "false",
+        }
         if database_url:
             self.env["TRADEWIND_DATABASE_URL"] = database_url
-        self.argv = [executable, "standalone"]
+        self.argv = [executable, "standalone", "--port", str(self.port)]
         self.dags_folder = home / "dags"
-        self.process: subprocess.Popen[str] | None = None
-        self._ready = threading.Event()
-        self._lines: list[str] = []
-        self._errors: IO[str] | None = None
+        self._launched: Launched | None = None
         self._engine: Any = None
         self._sessions: Any = None
 
     # -- life ----------------------------------------------------------------------------------
 
-    def start(self, timeout: float = 60.0) -> float:
-        """Launch the server; returns the seconds until it printed its "Ready" line."""
-        self.home.mkdir(parents=True, exist_ok=True)
-        self.dags_folder.mkdir(exist_ok=True)
-        self._errors = open(self.home / "standalone.err", "w")  # noqa: SIM115
-        started = time.perf_counter()
-        self.process = subprocess.Popen(
-            self.argv,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=self._errors,
-            text=True,
-            bufsize=1,
-        )
-        threading.Thread(target=self._read, args=(self.process,), daemon=True).start()
-        if not self._ready.wait(timeout) or self.process.poll() is not None:
+    def start(self, timeout: float = 120.0) -> float:
+        self.dags_folder.mkdir(parents=True, exist_ok=True)
+        self._launched = Launched(self.argv, self.env, self.home / "standalone.log")
+        try:
+            return self._launched.wait_for_health(self.port, timeout)
+        except ServerFailed as error:
             self.stop()
-            raise ServerFailed(f"`tradewind standalone` was not ready: {self.log_tail()}")
-        return time.perf_counter() - started
-
-    def _read(self, process: subprocess.Popen[str]) -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            self._lines.append(line)
-            if line.startswith("Ready in"):
-                self._ready.set()
-        self._ready.set()  # it exited: stop waiting
+            raise ServerFailed(f"`tradewind standalone`: {error}") from None
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if self._errors is not None:
-            self._errors.close()
+        if self._launched is not None:
+            self._launched.stop([signal.SIGTERM], grace=30)  # it stops its parts on SIGTERM
         if self._engine is not None:
             self._engine.dispose()
-
-    def log_tail(self) -> str:
-        errors = (self.home / "standalone.err").read_text(errors="replace")[-3000:]
-        return "".join(self._lines[-20:]) + errors
+            self._engine = None
 
     @property
     def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
+        assert self._launched is not None
+        return self._launched.pid
+
+    def _check_alive(self) -> None:
+        if self._launched is not None and not self._launched.alive():
+            raise ServerFailed(f"`tradewind standalone` exited:\n{self._launched.log_tail()}")
 
     # -- the database --------------------------------------------------------------------------
 
@@ -154,7 +121,7 @@ class TradewindStandalone:
             self._sessions = session_factory(self._engine)
         return self._sessions()
 
-    def wait_for_dag(self, dag_id: str, timeout: float = 60.0) -> None:
+    def wait_for_dag(self, dag_id: str, timeout: float = 120.0) -> None:
         from tradewind.storage.rows import DagRow
 
         deadline = time.monotonic() + timeout
@@ -164,7 +131,7 @@ class TradewindStandalone:
                     return
             self._check_alive()
             time.sleep(0.05)
-        raise ServerFailed(f"DAG {dag_id} was not recorded in {timeout} s: {self.log_tail()}")
+        raise ServerFailed(f"DAG {dag_id} was not recorded in {timeout:.0f} s")
 
     def trigger(self, dag_id: str) -> str:
         from tradewind.server.specs import SpecCache
@@ -204,35 +171,4 @@ class TradewindStandalone:
                     )
             self._check_alive()
             time.sleep(0.05)
-        raise ServerFailed(f"Run {run_id} of {dag_id} did not finish in {timeout} s")
-
-    def _check_alive(self) -> None:
-        if self.process is not None and self.process.poll() is not None:
-            raise ServerFailed(f"`tradewind standalone` exited: {self.log_tail()}")
-
-
-def resident_megabytes(pid: int) -> float:
-    """The resident memory of ``pid`` and every process below it, in MB (from /proc)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rpartition(")")[2].split()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(fields[1])
-    family = {pid}
-    frontier = {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - family
-        family |= frontier
-    total_kb = 0
-    for member in family:
-        try:
-            status = Path(f"/proc/{member}/status").read_text()
-        except OSError:
-            continue
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                total_kb += int(line.split()[1])
-    return total_kb / 1024
+        raise ServerFailed(f"run {run_id} of {dag_id} did not finish in {timeout:.0f} s")

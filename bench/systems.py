@@ -1,8 +1,9 @@
 """Systems under test: how one orchestrator spells DAG imports and the commands to time.
 
-A system is found by name in :data:`SYSTEMS`. Only Tradewind is registered today; the
-Airflow side-by-side issue adds an ``AirflowSystem`` here (``airflow dags test`` from its own
-virtualenv, ``AIRFLOW_HOME`` in the work folder), and every scenario then runs on both.
+Two systems are registered in :data:`SYSTEMS`: Tradewind (from the interpreter running the
+harness) and Apache Airflow (from its own virtualenv, ``bench/.airflow-venv``, made by
+``bench/setup_airflow.sh``). A scenario asks a system for its commands and its server and
+measures both the same way.
 """
 
 from __future__ import annotations
@@ -11,21 +12,55 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
+from bench.airflow_server import AirflowStandalone, airflow_env
+from bench.measure import Command
 from bench.servers import Server, TradewindStandalone
+
+#: Where ``bench/setup_airflow.sh`` installs Airflow (both honour the same variable).
+AIRFLOW_VENV_ENV = "TRADEWIND_BENCH_AIRFLOW_VENV"
+AIRFLOW_VENV = Path(
+    os.environ.get(AIRFLOW_VENV_ENV) or Path(__file__).resolve().parent / ".airflow-venv"
+)
+SETUP_AIRFLOW = "bench/setup_airflow.sh"
 
 
 class System(Protocol):
     """What a scenario needs to know about the orchestrator it measures."""
 
-    #: Short name, used on the command line and in reports.
-    name: str
-    #: Import lines of a generated DAG file: they must provide ``DAG`` and ``PythonOperator``.
-    dag_header: str
+    @property
+    def name(self) -> str:
+        """Short name, used on the command line and in reports."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """Name in reports and charts."""
+        ...
+
+    @property
+    def dag_header(self) -> str:
+        """Import lines of a generated DAG file: they provide ``DAG``, ``task``,
+        ``PythonOperator``."""
+        ...
+
+    @property
+    def timeout(self) -> float:
+        """Seconds one measured run may take before it counts as failed (``--timeout``)."""
+        ...
+
+    def with_timeout(self, seconds: float) -> System:
+        """The same system with another time limit per run."""
+        ...
+
+    def missing(self) -> str | None:
+        """Why the system cannot run here (one line saying what to do), or None."""
+        ...
 
     def version(self) -> str:
         """The version under test, for the report."""
@@ -35,28 +70,37 @@ class System(Protocol):
         """The interpreter the system runs on (for the ``python -c pass`` floor)."""
         ...
 
-    def cli(self, *args: str) -> list[str]:
-        """The system's command line with ``args``."""
-        ...
-
-    def dags_test(self, dag_file: Path, dag_id: str) -> list[str]:
-        """The command that runs ``dag_id`` from ``dag_file`` once, in process."""
-        ...
-
     def import_module(self) -> str:
         """The package a user's DAG file imports first."""
+        ...
+
+    def version_command(self) -> list[str]:
+        """The system's cheapest CLI command: it shows the CLI's start-up cost."""
         ...
 
     def env(self, home: Path) -> Mapping[str, str]:
         """Environment of every timed command; ``home`` is a private, empty work folder."""
         ...
 
-    def server(self, home: Path, database_url: str, *, defaults: bool = False) -> Server:
-        """The system's one-machine server in ``home``, on ``database_url`` ("": SQLite).
+    def prepare(self, home: Path) -> None:
+        """Make ``home`` ready for the timed commands (not timed)."""
+        ...
 
-        With ``defaults`` it starts as a user's first start does (example DAGs and all);
-        else without example DAGs, and the DAGs written to its folder are not paused.
-        """
+    def dags_test(self, dag_file: Path, dag_id: str) -> Command:
+        """The command that runs ``dag_id`` from ``dag_file`` once, in process."""
+        ...
+
+    def list_dags(self, folder: Path) -> Command:
+        """The command that parses every DAG file of ``folder`` and lists the DAGs."""
+        ...
+
+    def cannot_use(self, database: str) -> str | None:
+        """Why the system's server cannot run on ``database`` here, or None."""
+        ...
+
+    def server(self, home: Path, database_url: str) -> Server:
+        """The system's one-machine server in ``home``, on ``database_url`` ("": SQLite):
+        no example DAGs, the DAGs written to its folder not paused."""
         ...
 
 
@@ -65,9 +109,11 @@ class TradewindSystem:
     """Tradewind, from the virtualenv of the interpreter running the harness."""
 
     name: str = "tradewind"
+    title: str = "Tradewind"
     dag_header: str = (
-        "from tradewind import DAG\nfrom tradewind.operators.python import PythonOperator\n"
+        "from tradewind import DAG, task\nfrom tradewind.operators.python import PythonOperator\n"
     )
+    timeout: float = 300.0
 
     def executable(self) -> str:
         beside = Path(sys.executable).with_name("tradewind")
@@ -81,48 +127,156 @@ class TradewindSystem:
             )
         return found
 
+    def with_timeout(self, seconds: float) -> System:
+        return replace(self, timeout=seconds)
+
+    def missing(self) -> str | None:
+        try:
+            self.executable()
+        except RuntimeError as error:
+            return str(error)
+        return None
+
     def version(self) -> str:
-        result = subprocess.run(self.cli("--version"), capture_output=True, text=True, check=True)
+        result = subprocess.run(
+            [self.executable(), "--version"], capture_output=True, text=True, check=True
+        )
         return result.stdout.strip().rsplit(" ", 1)[-1]
 
     def python(self) -> list[str]:
         return [sys.executable]
 
-    def cli(self, *args: str) -> list[str]:
-        return [self.executable(), *args]
-
-    def dags_test(self, dag_file: Path, dag_id: str) -> list[str]:
-        return self.cli("dags", "test", str(dag_file), dag_id)
-
     def import_module(self) -> str:
         return "tradewind"
+
+    def version_command(self) -> list[str]:
+        return [self.executable(), "--version"]
 
     def env(self, home: Path) -> Mapping[str, str]:
         return {**os.environ, "TRADEWIND_HOME": str(home)}
 
-    def server(self, home: Path, database_url: str, *, defaults: bool = False) -> Server:
-        return TradewindStandalone(
-            self.executable(), home, database_url=database_url, as_installed=defaults
+    def prepare(self, home: Path) -> None:
+        return None  # `dags test` and `dags list PATH` need no database
+
+    def dags_test(self, dag_file: Path, dag_id: str) -> Command:
+        return Command([self.executable(), "dags", "test", str(dag_file), dag_id])
+
+    def list_dags(self, folder: Path) -> Command:
+        return Command([self.executable(), "dags", "list", str(folder), "-o", "json"])
+
+    def cannot_use(self, database: str) -> str | None:
+        return None
+
+    def server(self, home: Path, database_url: str) -> Server:
+        return TradewindStandalone(self.executable(), home, database_url=database_url)
+
+
+@dataclass(frozen=True)
+class AirflowSystem:
+    """Apache Airflow 3 from ``venv``, on SQLite with the LocalExecutor."""
+
+    name: str = "airflow"
+    title: str = "Apache Airflow"
+    dag_header: str = (
+        "from airflow.sdk import DAG, task\n"
+        "from airflow.providers.standard.operators.python import PythonOperator\n"
+    )
+    timeout: float = 600.0
+    venv: Path = AIRFLOW_VENV
+
+    def executable(self) -> str:
+        return str(self.venv / "bin" / "airflow")
+
+    def with_timeout(self, seconds: float) -> System:
+        return replace(self, timeout=seconds)
+
+    def missing(self) -> str | None:
+        if Path(self.executable()).exists():
+            return None
+        return (
+            f"Apache Airflow is not installed in {self.venv}: run `{SETUP_AIRFLOW}` first "
+            "(it takes a few minutes)."
         )
 
+    def version(self) -> str:
+        with tempfile.TemporaryDirectory(prefix="airflow-version-") as home:
+            result = subprocess.run(
+                [self.executable(), "version"],
+                env=airflow_env(os.environ, Path(home), self.venv),
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+        return result.stdout.strip().splitlines()[-1]
 
-SYSTEMS: dict[str, System] = {"tradewind": TradewindSystem()}
+    def python(self) -> list[str]:
+        return [str(self.venv / "bin" / "python")]
 
-#: Figures quoted in the benchmark issue (not measured by this harness): Apache Airflow
-#: 3.3.2's ``airflow dags test`` "on this kind of machine", in seconds, by scenario.
-QUOTED_AIRFLOW_SECONDS: dict[str, float] = {"chain50": 13.0, "fanout200": 21.0}
-QUOTED_AIRFLOW_LABEL = "Apache Airflow 3.3.2 `airflow dags test` (quoted in the issue)"
+    def import_module(self) -> str:
+        return "airflow"
 
-#: Airflow 3.3.2 with the LocalExecutor on SQLite, quoted in the scheduler issue: by
-#: (scenario, figure), the value in the figure's unit.
-QUOTED_AIRFLOW_SERVER: dict[tuple[str, str], float] = {
-    ("sched_chain50", "total"): 56.0,
-    ("sched_chain50", "gap"): 0.9,
-    ("sched_fanout200", "total"): 73.0,
-    ("sched_fanout200", "throughput"): 2.8,
-    ("standalone_ready", "ready"): 7.0,
-    ("idle_rss", "rss"): 950.0,
+    def version_command(self) -> list[str]:
+        return [self.executable(), "version"]
+
+    def env(self, home: Path) -> Mapping[str, str]:
+        return airflow_env(os.environ, home, self.venv)
+
+    def prepare(self, home: Path) -> None:
+        # `airflow dags test` records its run in the metadata database: make it first.
+        (home / "dags").mkdir(parents=True, exist_ok=True)
+        result = subprocess.run(
+            [self.executable(), "db", "migrate"],
+            env=dict(self.env(home)),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            tail = (result.stdout + result.stderr)[-2000:]
+            raise RuntimeError(f"`airflow db migrate` failed in {home}:\n{tail}")
+
+    def dags_test(self, dag_file: Path, dag_id: str) -> Command:
+        # The file must lie in the DAG folder (Airflow's DAG bundle), so that is its folder.
+        return Command(
+            [self.executable(), "dags", "test", dag_id, "--dagfile-path", str(dag_file)],
+            env={"AIRFLOW__CORE__DAGS_FOLDER": str(dag_file.parent)},
+        )
+
+    def list_dags(self, folder: Path) -> Command:
+        # --local: parse the files (as `tradewind dags list PATH` does), not read the database.
+        return Command(
+            [self.executable(), "dags", "list", "--local", "-o", "json"],
+            env={"AIRFLOW__CORE__DAGS_FOLDER": str(folder)},
+        )
+
+    def cannot_use(self, database: str) -> str | None:
+        if database == "sqlite":
+            return None
+        return f"Airflow runs on SQLite only in this harness ({database} not set up for it)"
+
+    def server(self, home: Path, database_url: str) -> Server:
+        assert not database_url, self.cannot_use("postgres")
+        return AirflowStandalone(self.venv, home, os.environ)
+
+
+SYSTEMS: dict[str, System] = {"tradewind": TradewindSystem(), "airflow": AirflowSystem()}
+
+
+def available_systems() -> list[str]:
+    """The systems that can run here: Tradewind, and Airflow once its venv exists."""
+    return [name for name, system in SYSTEMS.items() if system.missing() is None]
+
+
+#: Apache Airflow 3.3.2's figures "on this kind of machine" as the issue quotes them: a
+#: sanity check of the harness, no longer a comparison. By (scenario, case label, figure).
+QUOTED_AIRFLOW: dict[tuple[str, str, str], float] = {
+    ("chain50", "dags test, chain of 50", "wall"): 13.0,
+    ("fanout200", "dags test, 1 -> 200 -> 1", "wall"): 21.0,
+    ("chain50", "scheduler, chain of 50 on sqlite", "total"): 56.0,
+    ("chain50", "scheduler, chain of 50 on sqlite", "gap"): 0.9,
+    ("fanout200", "scheduler, 1 -> 200 -> 1 on sqlite", "total"): 73.0,
+    ("fanout200", "scheduler, 1 -> 200 -> 1 on sqlite", "throughput"): 2.8,
+    ("parse100", "dags list, 100 files of 20 tasks", "wall"): 7.0,
+    ("coldstart", "standalone on sqlite", "ready"): 7.0,
+    ("idle_rss", "standalone on sqlite", "rss"): 950.0,
 }
-QUOTED_AIRFLOW_SERVER_LABEL = (
-    "Apache Airflow 3.3.2, LocalExecutor on SQLite (quoted in the scheduler issue, not measured)"
-)
