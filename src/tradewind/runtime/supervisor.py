@@ -58,7 +58,11 @@ from tradewind.runtime.comms import Connection, WorkerConnectionLostError
 from tradewind.runtime.dag_cache import DagFileCache
 from tradewind.runtime.dag_callbacks import run_dag_callbacks_process
 from tradewind.runtime.loader import LoadResult
-from tradewind.runtime.task_process import run_task_process, write_log_line
+from tradewind.runtime.task_process import (
+    environment_masker,
+    run_task_process,
+    write_log_line,
+)
 
 if TYPE_CHECKING:
     from tradewind.sdk.dag import DAG
@@ -126,6 +130,8 @@ class Supervisor:
     def __init__(self, sock: socket.socket, options: SupervisorOptions | None = None) -> None:
         self.options = options or SupervisorOptions()
         self.cache = DagFileCache(import_timeout=self.options.import_timeout)
+        #: The environment's secrets, found once: each task process extends its own copy.
+        self._masker = environment_masker()
         self._executor = Connection(sock)
         self._executor_gone = False
         self._selector = selectors.DefaultSelector()
@@ -291,6 +297,7 @@ class Supervisor:
                     log_path=log_path,
                     parent_pid=supervisor_pid,
                     forget_parent=lambda: self._close_in_child(ours),
+                    masker=self._masker,
                 )
             finally:
                 os._exit(1)

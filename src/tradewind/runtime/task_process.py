@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TaskTerminated",
+    "environment_masker",
     "prepare_child_process",
     "resolve_system_calls",
     "run_task_process",
@@ -141,18 +142,31 @@ def write_log_line(log_path: Path, message: str) -> None:
             file.write(f"[{stamp}Z] {{tradewind.supervisor}} ERROR - {message}\n")
 
 
+def environment_masker() -> Masker:
+    """A masker of the secrets in this process's environment; the supervisor builds it once
+    and each forked process extends its own copy."""
+    masker = Masker()
+    masker.add_environment_variables(os.environ)
+    return masker
+
+
 def prepare_child_process(
-    log_path: Path, forget_parent: Callable[[], None], *, parent_pid: int
+    log_path: Path,
+    forget_parent: Callable[[], None],
+    *,
+    parent_pid: int,
+    masker: Masker | None = None,
 ) -> Masker:
     """Set up a process just forked by the supervisor: its own process group, death with
     the supervisor, none of the supervisor's descriptors, output and logging into
-    ``log_path`` through a masking formatter (returned, for more secrets to mask)."""
+    ``log_path`` through a masking formatter (returned, for more secrets to mask).
+    ``masker``: what :func:`environment_masker` built before the fork."""
     os.setpgid(0, 0)
     _reset_signals()
     _die_with_parent(parent_pid)
     forget_parent()
-    masker = Masker()
-    masker.add_environment_variables(os.environ)
+    if masker is None:
+        masker = environment_masker()
     _configure_logging(_open_log(log_path), masker)
     return masker
 
@@ -165,6 +179,7 @@ def run_task_process(
     log_path: Path,
     parent_pid: int,
     forget_parent: Callable[[], None],
+    masker: Masker | None = None,
 ) -> NoReturn:
     """Run one try in this freshly forked process and exit; never returns.
 
@@ -173,7 +188,9 @@ def run_task_process(
     """
     code = 1
     try:
-        masker = prepare_child_process(log_path, forget_parent, parent_pid=parent_pid)
+        masker = prepare_child_process(
+            log_path, forget_parent, parent_pid=parent_pid, masker=masker
+        )
         if workload.run is not None:  # what the client would have registered, had it been asked
             masker.add_sensitive_items(workload.run.conf)
         sys.path.insert(0, str(Path(workload.dag_file).parent))

@@ -106,21 +106,32 @@ class _Picking:
 
     free: int
     occupancy: Occupancy | None = None
-    #: (dag_id, task_id) of instances held back, and pools found full.
-    held_tasks: set[tuple[str, str]] = field(default_factory=set)
+    #: What limits held back, to leave out of the next claim: DAGs at max_active_tasks,
+    #: full pools, and (dag_id, task_id) of tasks at a task limit.
+    held_dags: set[str] = field(default_factory=set)
     held_pools: set[str] = field(default_factory=set)
+    held_tasks: set[tuple[str, str]] = field(default_factory=set)
     held_back: bool = False
 
     def hold_back(
         self, records: list[TaskInstanceRecord], chosen: list[TaskInstanceRecord]
     ) -> None:
+        occupancy = self.occupancy
         picked = {ti.key for ti in chosen}
         for ti in records:
-            if ti.key not in picked:
-                self.held_back = True
+            if ti.key in picked:
+                continue
+            self.held_back = True
+            if occupancy is None:
                 self.held_tasks.add((ti.dag_id, ti.task_id))
-        if self.occupancy is not None:
-            self.held_pools |= {p for p, free in self.occupancy.pool_free.items() if free <= 0}
+            elif occupancy.dag_active.get(ti.dag_id, 0) >= occupancy.dag_limit.get(
+                ti.dag_id, 1 << 30
+            ):
+                self.held_dags.add(ti.dag_id)
+            elif occupancy.pool_free.get(ti.pool, 0) <= 0:
+                self.held_pools.add(ti.pool)
+            else:
+                self.held_tasks.add((ti.dag_id, ti.task_id))
 
 
 def _pid_alive(pid: int) -> bool:
@@ -433,6 +444,7 @@ class Scheduler:
             rows = ti_repo.claim_task_instance_rows_to_queue(
                 session=step.session,
                 limit=limit,
+                skip_dags=picking.held_dags,
                 skip_tasks=picking.held_tasks,
                 skip_pools=picking.held_pools,
             )

@@ -115,18 +115,21 @@ def claim_task_instance_rows_to_queue(
     session: Session,
     limit: int,
     lock: bool = True,
+    skip_dags: Collection[str] = (),
     skip_tasks: Collection[tuple[str, str]] = (),
     skip_pools: Collection[str] = (),
 ) -> list[Row[Any]]:
     """What :func:`list_task_instances_to_queue` claims, as plain rows of every column.
 
     The scheduler's hot path: no ORM objects are built or refreshed. ``skip_tasks``
-    ((dag_id, task_id)) and ``skip_pools`` leave out instances that limits hold back, so
-    that a claim reaches the lower-priority instances behind them.
+    ((dag_id, task_id)), ``skip_dags`` and ``skip_pools`` leave out instances that limits
+    hold back, so that a claim reaches the lower-priority instances behind them.
     """
-    if not skip_tasks and not skip_pools:
+    if not skip_tasks and not skip_pools and not skip_dags:
         return list(session.execute(_CLAIM_LOCKED if lock else _CLAIM, {"limit": limit}))
     stmt = _CLAIM
+    if skip_dags:
+        stmt = stmt.where(TaskInstanceRow.dag_id.not_in(sorted(skip_dags)))
     if skip_tasks:
         pairs = tuple_(TaskInstanceRow.dag_id, TaskInstanceRow.task_id)
         stmt = stmt.where(pairs.not_in(sorted(skip_tasks)))
