@@ -16,7 +16,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -284,3 +284,50 @@ def postgres_schema_url() -> Iterator[str]:
         with server.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         server.dispose()
+
+
+#: Builds a module's harness (DAG files written, pools made, not started) in a home folder,
+#: on a database URL ("" for SQLite).
+HarnessBuilder = Callable[[Path, str], SchedulerHarness]
+
+
+@contextlib.contextmanager
+def running(harness: SchedulerHarness) -> Iterator[SchedulerHarness]:
+    """The harness started, its DAG files parsed; stopped on the way out."""
+    harness.start()
+    harness.parse()
+    try:
+        yield harness
+    finally:
+        harness.stop()
+
+
+def module_schedulers(build: HarnessBuilder, name: str) -> tuple[Any, Any, Any]:
+    """The fixtures ``sqlite_scheduler`` and ``postgres_scheduler`` (one running scheduler
+    per module and database) and ``scheduler`` (each test on SQLite, then on PostgreSQL).
+
+    Use: ``sqlite_scheduler, postgres_scheduler, scheduler = module_schedulers(build, "x")``.
+    """
+
+    @pytest.fixture(scope="module")
+    def sqlite_scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SchedulerHarness]:
+        with running(build(tmp_path_factory.mktemp(f"{name}-sqlite"), "")) as harness:
+            yield harness
+
+    @pytest.fixture(scope="module")
+    def postgres_scheduler(
+        tmp_path_factory: pytest.TempPathFactory,
+    ) -> Iterator[SchedulerHarness]:
+        with (
+            postgres_schema_url() as url,
+            running(build(tmp_path_factory.mktemp(f"{name}-postgres"), url)) as harness,
+        ):
+            yield harness
+
+    @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+    def scheduler(request: pytest.FixtureRequest) -> SchedulerHarness:
+        """The module's scheduler on SQLite, then on PostgreSQL."""
+        harness: SchedulerHarness = request.getfixturevalue(f"{request.param}_scheduler")
+        return harness
+
+    return sqlite_scheduler, postgres_scheduler, scheduler

@@ -7,11 +7,10 @@ recorded start and end dates.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.server.scheduler_harness import SchedulerHarness, max_overlap, postgres_schema_url
+from tests.server.scheduler_harness import SchedulerHarness, max_overlap, module_schedulers
 
 from tradewind.config import load_settings
 from tradewind.contracts.states import DagRunState
@@ -64,34 +63,14 @@ with DAG("downstream_wait", schedule=None, start_date=START):
 }
 
 
-def _harness(home: Path, database_url: str = "") -> Iterator[SchedulerHarness]:
+def _build(home: Path, database_url: str) -> SchedulerHarness:
     harness = SchedulerHarness(home, database_url=database_url)
     harness.write_dags(DAGS)
     harness.create_pool("unlimited", -1)
-    harness.start()
-    harness.parse()
-    try:
-        yield harness
-    finally:
-        harness.stop()
-
-
-@pytest.fixture(scope="module")
-def sqlite_scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SchedulerHarness]:
-    yield from _harness(tmp_path_factory.mktemp("limits-sqlite"))
-
-
-@pytest.fixture(scope="module")
-def postgres_scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SchedulerHarness]:
-    with postgres_schema_url() as url:
-        yield from _harness(tmp_path_factory.mktemp("limits-postgres"), url)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def scheduler(request: pytest.FixtureRequest) -> SchedulerHarness:
-    """The module's scheduler on SQLite, then on PostgreSQL."""
-    harness: SchedulerHarness = request.getfixturevalue(f"{request.param}_scheduler")
     return harness
+
+
+sqlite_scheduler, postgres_scheduler, scheduler = module_schedulers(_build, "limits")
 
 
 def test_a_mapped_task_runs_at_most_max_active_tis_per_dagrun_instances_of_a_run(

@@ -12,7 +12,6 @@ import itertools
 import os
 import signal
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import pytest
 from tests.server.scheduler_harness import (
     SchedulerHarness,
     max_overlap,
-    postgres_schema_url,
+    module_schedulers,
     wait_for_pid_file,
 )
 
@@ -211,36 +210,16 @@ with DAG("{name}", schedule=None, start_date=START):
     return {name: HEADER + source for name, source in files.items()}
 
 
-def _harness(home: Path, database_url: str = "") -> Iterator[SchedulerHarness]:
+def _build(home: Path, database_url: str) -> SchedulerHarness:
     (home / "pids").mkdir(parents=True)
     harness = SchedulerHarness(home, database_url=database_url)
     harness.write_dags(dag_files(home / "pids"))
     harness.create_pool("two_slots", 2)
     harness.create_pool("one_slot", 1)
-    harness.start()
-    harness.parse()
-    try:
-        yield harness
-    finally:
-        harness.stop()
-
-
-@pytest.fixture(scope="module")
-def sqlite_scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SchedulerHarness]:
-    yield from _harness(tmp_path_factory.mktemp("scheduler-sqlite"))
-
-
-@pytest.fixture(scope="module")
-def postgres_scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SchedulerHarness]:
-    with postgres_schema_url() as url:
-        yield from _harness(tmp_path_factory.mktemp("scheduler-postgres"), url)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def scheduler(request: pytest.FixtureRequest) -> SchedulerHarness:
-    """The module's scheduler on SQLite, then on PostgreSQL."""
-    harness: SchedulerHarness = request.getfixturevalue(f"{request.param}_scheduler")
     return harness
+
+
+sqlite_scheduler, postgres_scheduler, scheduler = module_schedulers(_build, "scheduler")
 
 
 def test_a_chain_runs_every_task_once_in_order(scheduler: SchedulerHarness) -> None:

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_for_line(process: subprocess.Popen[str], text: str, timeout: float = 30.0) -> list[str]:
@@ -36,10 +30,10 @@ def _wait_for_line(process: subprocess.Popen[str], text: str, timeout: float = 3
 def test_standalone_serves_the_api_with_a_stored_admin_password_and_stops_cleanly(
     tmp_path: Path,
 ) -> None:
-    port = _free_port()
     env = {**os.environ, "TRADEWIND_HOME": str(tmp_path), "TRADEWIND__CORE__LOAD_EXAMPLES": "false"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "tradewind", "standalone", "--port", str(port)],
+        # Port 0: a free port, named in the API line.
+        [sys.executable, "-m", "tradewind", "standalone", "--port", "0"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -47,6 +41,9 @@ def test_standalone_serves_the_api_with_a_stored_admin_password_and_stops_cleanl
     )
     try:
         lines = _wait_for_line(process, "Ready in")
+        [api_line] = [line for line in lines if "/api/v2 (docs at" in line]
+        port = int(re.search(r"http://127\.0\.0\.1:(\d+)/api/v2", api_line).group(1))  # type: ignore[union-attr]
+        assert port != 8080
         password_file = tmp_path / "standalone_password.txt"
         password = password_file.read_text().strip()
         assert oct(password_file.stat().st_mode & 0o777) == "0o600"

@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tests.server.scheduler_harness import (
     SchedulerHarness,
     alive,
-    postgres_schema_url,
+    module_schedulers,
     wait_for_pid_file,
 )
 
@@ -124,34 +123,15 @@ with DAG("crashing_back", schedule=None, start_date=START, on_success_callback=c
 }
 
 
-def _harness(home: Path, database_url: str = "") -> Iterator[SchedulerHarness]:
+def _build(home: Path, database_url: str) -> SchedulerHarness:
     out = home / "out"
     out.mkdir(parents=True)
     harness = SchedulerHarness(home, database_url=database_url, zombie_timeout=1.0)
     harness.write_dags({name: HEADER.format(out=str(out)) + body for name, body in DAGS.items()})
-    harness.start()
-    harness.parse()
-    try:
-        yield harness
-    finally:
-        harness.stop()
-
-
-@pytest.fixture(scope="module")
-def sqlite_scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SchedulerHarness]:
-    yield from _harness(tmp_path_factory.mktemp("stopping-sqlite"))
-
-
-@pytest.fixture(scope="module")
-def postgres_scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SchedulerHarness]:
-    with postgres_schema_url() as url:
-        yield from _harness(tmp_path_factory.mktemp("stopping-postgres"), url)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def scheduler(request: pytest.FixtureRequest) -> SchedulerHarness:
-    harness: SchedulerHarness = request.getfixturevalue(f"{request.param}_scheduler")
     return harness
+
+
+sqlite_scheduler, postgres_scheduler, scheduler = module_schedulers(_build, "stopping")
 
 
 def _gone(harness: SchedulerHarness, pid: int) -> None:

@@ -121,7 +121,9 @@ def api_server(host: str | None, port: int | None, workers: int) -> None:
     engine, factory = open_database(settings)
     if not check(engine):
         raise click.ClickException("The database is not up to date; run `tradewind db migrate`.")
-    config = uvicorn_config(settings, factory, host or settings.api.host, port or settings.api.port)
+    config = uvicorn_config(
+        settings, factory, host or settings.api.host, settings.api.port if port is None else port
+    )
     click.echo(f"Tradewind API on http://{config.host}:{config.port} (docs: /docs)")
     if workers == 1:
         uvicorn.Server(config).run()

@@ -51,7 +51,9 @@ def run_standalone(
     )
     processor.parse_once()
     password = ensure_admin(factory, settings.home)
-    api = serve_api_in_thread(settings, factory, settings.api.host, port or settings.api.port, stop)
+    # Port 0: a free port, which the ready line names.
+    port = settings.api.port if port is None else port
+    api = serve_api_in_thread(settings, factory, settings.api.host, port, stop)
     scheduler.executor.start()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:

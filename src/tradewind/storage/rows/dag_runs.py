@@ -25,6 +25,8 @@ class DagRunRow(Base):
         UniqueConstraint("dag_id", "logical_date"),
         Index("ix_dag_run_state_last_scheduling_decision", "state", "last_scheduling_decision"),
         Index("ix_dag_run_dag_id_state", "dag_id", "state"),
+        # A DAG's runs in the order the API pages them.
+        Index("ix_dag_run_dag_id_id", "dag_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
