@@ -127,12 +127,17 @@ class DagSpec:
         return cls.from_dict(json.loads(text))
 
 
-@functools.cache
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
 def _field_names(cls: type) -> tuple[str, ...] | None:
-    """The fields of a dataclass, or None for any other class."""
-    if not hasattr(cls, "__dataclass_fields__"):
-        return None
-    return tuple(f.name for f in fields(cls))
+    """The fields of a dataclass, or None for any other class (remembered per class)."""
+    try:
+        return _FIELD_NAMES[cls]
+    except KeyError:
+        names = tuple(f.name for f in fields(cls)) if hasattr(cls, "__dataclass_fields__") else None
+        _FIELD_NAMES[cls] = names
+        return names
 
 
 def _plain(value: Any) -> Any:
