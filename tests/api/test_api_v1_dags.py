@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -48,6 +49,17 @@ def test_the_tutorials_trigger_call_queues_a_run_that_runs(sql_api: Api) -> None
     assert sql_api.deployment.run_until_finished("etl", "x") == "success"
     done = sql_api.ok("GET", f"{RUNS}/x", role=None, headers=basic("viewer"))
     assert done["state"] == "success" and done["end_date"] is not None
+
+
+def test_a_trigger_without_a_date_runs_at_now_as_in_airflow_2(api: Api) -> None:
+    api.dags(ETL)
+    before = datetime.now(UTC)
+
+    run = api.ok("POST", RUNS, json={"conf": {"a": 1}}, role=None, headers=basic("user"))
+
+    logical = datetime.fromisoformat(run["logical_date"].replace("Z", "+00:00"))
+    assert run["execution_date"] == run["logical_date"]
+    assert before - timedelta(seconds=1) <= logical <= datetime.now(UTC)
 
 
 def test_dags_have_airflow_2_fields(sql_api: Api) -> None:

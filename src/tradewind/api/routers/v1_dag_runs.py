@@ -103,7 +103,8 @@ def post_dag_run_v1(
         body=v2_model(
             DagRunCreate,
             dag_run_id=body.dag_run_id,
-            logical_date=body.date,
+            # Airflow 2 gave every run a logical date: now, when the body names none.
+            logical_date=body.date or state.clock(),
             data_interval_start=body.data_interval_start,
             data_interval_end=body.data_interval_end,
             conf=body.conf,
