@@ -41,6 +41,7 @@ __all__ = [
     "VariableAccessor",
     "VariableNotFoundError",
     "build_context",
+    "context_dag_run",
 ]
 
 _ONE_DAY = timedelta(days=1)
@@ -196,6 +197,23 @@ class ConnectionAccessor:
         return "<ConnectionAccessor>"
 
 
+def context_dag_run(run: DagRunInfo) -> ContextDagRun:
+    """The ``dag_run`` that templates, tasks and DAG callbacks see of ``run``."""
+    return ContextDagRun(
+        dag_id=run.dag_id,
+        run_id=run.run_id,
+        run_type=run.run_type,
+        logical_date=_utc(run.logical_date),
+        data_interval_start=_utc(run.data_interval_start),
+        data_interval_end=_utc(run.data_interval_end),
+        run_after=run.run_after,
+        start_date=run.start_date,
+        # A copy: tasks of one run may share a process and must not see each other's edits.
+        conf=copy.deepcopy(run.conf) if run.conf else {},
+        note=run.note,
+    )
+
+
 def build_context(
     *,
     dag: Any,
@@ -210,19 +228,7 @@ def build_context(
 ) -> Context:
     """The context of one try of ``task`` in ``run``; ``extra`` entries are added last."""
     logical_date = _utc(run.logical_date)
-    dag_run = ContextDagRun(
-        dag_id=run.dag_id,
-        run_id=run.run_id,
-        run_type=run.run_type,
-        logical_date=logical_date,
-        data_interval_start=_utc(run.data_interval_start),
-        data_interval_end=_utc(run.data_interval_end),
-        run_after=run.run_after,
-        start_date=run.start_date,
-        # A copy: tasks of one run may share a process and must not see each other's edits.
-        conf=copy.deepcopy(run.conf) if run.conf else {},
-        note=run.note,
-    )
+    dag_run = context_dag_run(run)
     task_id = getattr(task, "task_id", "")
     asset_events = run.triggering_asset_events
     context = Context(

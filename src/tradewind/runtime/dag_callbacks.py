@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from tradewind.contracts.runs import DagRunInfo
 from tradewind.contracts.workloads import RunDagCallbacks
+from tradewind.runtime.context import context_dag_run
 
 if TYPE_CHECKING:
     from tradewind.sdk.dag import DAG
@@ -26,23 +27,6 @@ if TYPE_CHECKING:
 __all__ = ["run_dag_callbacks", "run_dag_callbacks_process"]
 
 log = logging.getLogger("tradewind.dag_callbacks")
-
-
-def _dag_run(run: DagRunInfo) -> Any:
-    from tradewind.runtime.context import ContextDagRun
-
-    return ContextDagRun(
-        dag_id=run.dag_id,
-        run_id=run.run_id,
-        run_type=run.run_type,
-        logical_date=run.logical_date,
-        data_interval_start=run.data_interval_start,
-        data_interval_end=run.data_interval_end,
-        run_after=run.run_after,
-        start_date=run.start_date,
-        conf=dict(run.conf),
-        note=run.note,
-    )
 
 
 def run_dag_callbacks(dag: DAG, run: DagRunInfo, *, success: bool, reason: str) -> int:
@@ -56,7 +40,7 @@ def run_dag_callbacks(dag: DAG, run: DagRunInfo, *, success: bool, reason: str) 
         return 0
     context = {
         "dag": dag,
-        "dag_run": _dag_run(run),
+        "dag_run": context_dag_run(run),
         "run_id": run.run_id,
         "reason": reason,
         "logical_date": run.logical_date,
