@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from local_harness import Harness, alive, session_members, wait_for_file, write_dag
 
+from tradewind.contracts.log_files import task_log_path
 from tradewind.contracts.runs import TaskInstanceKey
-from tradewind.executors.local import LocalExecutor, task_log_path
+from tradewind.executors.local import LocalExecutor
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 

@@ -21,10 +21,10 @@ from tests.server.scheduler_harness import (
     wait_for_pid_file,
 )
 
+from tradewind.contracts.log_files import callbacks_log_path, task_log_path
 from tradewind.contracts.runs import TaskInstanceKey
 from tradewind.contracts.states import DagRunState
 from tradewind.contracts.states import TaskInstanceState as S
-from tradewind.executors.local import callbacks_log_path, task_log_path
 from tradewind.server import run_operations
 from tradewind.server.specs import SpecCache
 

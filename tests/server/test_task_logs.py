@@ -35,7 +35,7 @@ def test_the_runtimes_log_lines_are_the_ones_parsed() -> None:
         LOG_FORMAT,
         LOG_DATE_FORMAT,
     )
-    assert in_process._LOG_FORMAT == LOG_FORMAT
+    assert in_process.LOG_FORMAT == LOG_FORMAT
 
 
 def test_while_the_try_runs_only_whole_lines_are_read(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """Task log files: where the log of each try goes, and what its lines look like.
 
-The executors write one file per try at :func:`task_log_path` under the logs folder; the
+The executors write one file per try at :func:`task_log_path` under the logs folder (and a
+run's DAG callbacks at :func:`callbacks_log_path`); the
 CLI and the REST API read them back (``server.task_logs``). A line written through logging
 reads ``[2024-05-01T12:00:00.123Z] {logger} LEVEL - message`` (:data:`LOG_FORMAT`);
 :func:`parse_log_line` takes such a line apart. Output that bypassed logging (a child
@@ -16,7 +17,14 @@ from pathlib import Path
 
 from tradewind.contracts.runs import TaskInstanceKey
 
-__all__ = ["LOG_DATE_FORMAT", "LOG_FORMAT", "LogLine", "parse_log_line", "task_log_path"]
+__all__ = [
+    "LOG_DATE_FORMAT",
+    "LOG_FORMAT",
+    "LogLine",
+    "callbacks_log_path",
+    "parse_log_line",
+    "task_log_path",
+]
 
 #: The ``logging`` format of a try's log lines (times in UTC).
 LOG_FORMAT = "[%(asctime)s.%(msecs)03dZ] {%(name)s} %(levelname)s - %(message)s"
@@ -29,14 +37,22 @@ _LINE = re.compile(
 )
 
 
+def _log_file(logs_folder: Path, folders: list[str], name: str) -> Path:
+    # An id may hold "/": escaped, it stays one folder.
+    return Path(logs_folder, *(part.replace("/", "%2F") for part in folders), name)
+
+
 def task_log_path(logs_folder: Path, key: TaskInstanceKey) -> Path:
     """Where the log of one try goes: ``dag_id=…/run_id=…/task_id=…/[map_index=…/]attempt=N.log``."""
-    parts = [f"dag_id={key.dag_id}", f"run_id={key.run_id}", f"task_id={key.task_id}"]
+    folders = [f"dag_id={key.dag_id}", f"run_id={key.run_id}", f"task_id={key.task_id}"]
     if key.map_index >= 0:
-        parts.append(f"map_index={key.map_index}")
-    return Path(
-        logs_folder, *(p.replace("/", "%2F") for p in parts), f"attempt={key.try_number}.log"
-    )
+        folders.append(f"map_index={key.map_index}")
+    return _log_file(logs_folder, folders, f"attempt={key.try_number}.log")
+
+
+def callbacks_log_path(logs_folder: Path, dag_id: str, run_id: str) -> Path:
+    """Where the log of a run's DAG callbacks goes: ``dag_id=…/run_id=…/dag_callbacks.log``."""
+    return _log_file(logs_folder, [f"dag_id={dag_id}", f"run_id={run_id}"], "dag_callbacks.log")
 
 
 @dataclass(frozen=True, slots=True)

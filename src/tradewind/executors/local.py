@@ -16,7 +16,8 @@ request at a time; it must be safe to call alongside the scheduler's own thread.
 If the supervisor dies, every try it was running is reported failed (or up for retry) with
 the reason, and a new supervisor is started for the tries still waiting.
 
-Each try writes its log to :func:`task_log_path` under ``logs_folder``.
+Each try writes its log to :func:`~tradewind.contracts.log_files.task_log_path` under
+``logs_folder``.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from tradewind.contracts.frames import (
     error_to_wire,
     from_wire,
 )
-from tradewind.contracts.log_files import task_log_path
+from tradewind.contracts.log_files import callbacks_log_path, task_log_path
 from tradewind.contracts.runs import TaskInstanceKey
 from tradewind.contracts.states import TaskInstanceState
 from tradewind.contracts.workloads import ExecuteTask, RunDagCallbacks
@@ -57,9 +58,7 @@ __all__ = [
     "LocalExecutor",
     "RequestHandler",
     "WorkerStartError",
-    "callbacks_log_path",
     "service_handler",
-    "task_log_path",
 ]
 
 log = get_logger(__name__)
@@ -73,12 +72,6 @@ _SRC = str(Path(__file__).resolve().parents[2])
 
 class WorkerStartError(TradewindError):
     """The local executor's supervisor process could not be started."""
-
-
-def callbacks_log_path(logs_folder: Path, dag_id: str, run_id: str) -> Path:
-    """Where the log of a run's DAG callbacks goes: ``dag_id=…/run_id=…/dag_callbacks.log``."""
-    parts = (f"dag_id={dag_id}", f"run_id={run_id}")
-    return Path(logs_folder, *(p.replace("/", "%2F") for p in parts), "dag_callbacks.log")
 
 
 def service_handler(service: object) -> RequestHandler:

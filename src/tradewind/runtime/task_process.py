@@ -25,6 +25,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
+from tradewind.contracts.log_files import LOG_DATE_FORMAT, LOG_FORMAT
 from tradewind.contracts.workloads import ExecuteTask
 from tradewind.runtime.comms import Channel, ChannelClient
 from tradewind.runtime.masking import Masker, MaskingClient, MaskingFormatter
@@ -42,8 +43,6 @@ __all__ = [
     "write_log_line",
 ]
 
-LOG_FORMAT = "[%(asctime)s.%(msecs)03dZ] {%(name)s} %(levelname)s - %(message)s"
-LOG_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
 _PR_SET_PDEATHSIG = 1
 
 log = logging.getLogger("tradewind.task")

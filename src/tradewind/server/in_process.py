@@ -18,6 +18,7 @@ from pathlib import Path
 
 from tradewind.contracts.dagspec import DagSpec
 from tradewind.contracts.events import TaskEvent
+from tradewind.contracts.log_files import LOG_DATE_FORMAT, LOG_FORMAT, task_log_path
 from tradewind.contracts.states import ACTIVE_TASK_STATES, TERMINAL_TASK_STATES, TaskInstanceState
 from tradewind.contracts.workloads import ExecuteTask
 from tradewind.core import transitions as tr
@@ -25,7 +26,6 @@ from tradewind.core.dagrun import DagRunDriver
 from tradewind.core.execution_service import StoreExecutionService
 from tradewind.errors import TaskNotFoundError, TradewindError
 from tradewind.executors.inline import InlineExecutor
-from tradewind.executors.local import task_log_path
 from tradewind.runtime.dag_cache import DagFileCache
 from tradewind.runtime.runner import run_task
 from tradewind.server.run_operations import DagRunNotFoundError
@@ -37,9 +37,6 @@ from tradewind.storage.sql_store import SqlStore
 
 __all__ = ["InProcessTaskRunner", "in_process_scheduler", "run_task_instance"]
 
-_LOG_FORMAT = "[%(asctime)s.%(msecs)03dZ] {%(name)s} %(levelname)s - %(message)s"
-_LOG_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
-
 
 @contextlib.contextmanager
 def _log_file(path: Path | None) -> Iterator[None]:
@@ -49,7 +46,7 @@ def _log_file(path: Path | None) -> Iterator[None]:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, encoding="utf-8")
-    formatter = logging.Formatter(_LOG_FORMAT, _LOG_DATE_FORMAT)
+    formatter = logging.Formatter(LOG_FORMAT, LOG_DATE_FORMAT)
     formatter.converter = time.gmtime
     handler.setFormatter(formatter)
     root = logging.getLogger()
