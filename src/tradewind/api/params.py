@@ -1,4 +1,5 @@
-"""Query parameters the list endpoints share: paging, ``order_by``, states, date ranges.
+"""Query parameters the endpoints share: paging, ``order_by``, states, date ranges, and
+``update_mask`` of the ``PATCH`` routes.
 
 As in Airflow: ``limit`` (default 50, capped at ``[api] maximum_page_limit``) and ``offset``
 page; ``order_by`` names fields, each optionally prefixed with ``-`` for descending, given
@@ -33,6 +34,8 @@ OrderByList = Annotated[
 MapIndexPath = Annotated[int, Path(ge=-1, le=INT_MAX)]
 MapIndexQuery = Annotated[int, Query(ge=-1, le=INT_MAX)]
 TryNumberPath = Annotated[int, Path(ge=0, le=INT_MAX)]
+#: A ``PATCH``'s ``update_mask``: see :func:`masked_fields`.
+UpdateMask = Annotated[list[str] | None, Query(description="The fields to change.")]
 
 
 #: How a state filter spells "no state yet".
@@ -139,3 +142,29 @@ def unsupported(model: Any, names: Iterable[str]) -> None:
     for name in names:
         if getattr(model, name, None) is not None:
             raise HTTPException(400, f"{name} is not supported yet: leave it out.")
+
+
+def masked_fields(
+    body: BaseModel, update_mask: list[str] | None, allowed: Mapping[str, str]
+) -> dict[str, Any]:
+    """The fields a ``PATCH`` body sets, by their API names.
+
+    With an ``update_mask``, the fields it names, each to the body's value (null when the
+    body leaves it out); without one, the fields the body gives. ``allowed`` maps the names
+    a mask may use to the body's attributes; any other name is a 400 naming it.
+    """
+    if not update_mask:
+        return {
+            name: getattr(body, attribute)
+            for name, attribute in allowed.items()
+            if attribute in body.model_fields_set
+        }
+    names = {part.strip() for value in update_mask for part in value.split(",") if part.strip()}
+    unknown = sorted(names - set(allowed))
+    if unknown:
+        raise HTTPException(
+            400,
+            f"update_mask names field(s) that cannot be changed: {', '.join(unknown)}; "
+            f"it takes {', '.join(allowed)}.",
+        )
+    return {name: getattr(body, allowed[name]) for name in allowed if name in names}

@@ -18,8 +18,14 @@ from sqlalchemy.orm import Session
 from tradewind.api.auth.roles import Permission
 from tradewind.api.deps import ApiState, DbSession, State, requires
 from tradewind.api.errors import error_responses
-from tradewind.api.params import Limit, Offset, OrderByList, parse_order_by
-from tradewind.api.routers.variables import masked_fields
+from tradewind.api.params import (
+    Limit,
+    Offset,
+    OrderByList,
+    UpdateMask,
+    masked_fields,
+    parse_order_by,
+)
 from tradewind.api.schemas.common import ErrorRead
 from tradewind.api.schemas.connections import (
     ConnectionCollectionRead,
@@ -52,7 +58,6 @@ IdPattern = Annotated[
     str | None,
     Query(max_length=1000, description="Ids containing this (case-insensitive; % and _ match)."),
 ]
-UpdateMask = Annotated[list[str] | None, Query(description="The fields to change.")]
 
 TESTING_DISABLED = (
     "Testing connections is disabled: Tradewind's API server does not reach outside systems "

@@ -10,13 +10,11 @@ names are taken by ``/api/v2``.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, HTTPException, Response
 
 from tradewind.api.deps import DbSession, State
 from tradewind.api.errors import error_responses
-from tradewind.api.params import Limit, Offset, OrderByList
+from tradewind.api.params import Limit, Offset, OrderByList, UpdateMask, masked_fields
 from tradewind.api.routers import connections, pools, variables
 from tradewind.api.schemas.connections import (
     ConnectionCreate,
@@ -39,8 +37,6 @@ from tradewind.api.schemas.variables import (
 from tradewind.storage.rows import ConnectionRow, VariableRow
 
 router = APIRouter(prefix="/api/v1")
-
-UpdateMask = Annotated[list[str] | None, Query(description="The fields to change.")]
 
 
 # -- variables ---------------------------------------------------------------------------------
@@ -110,7 +106,7 @@ def v1_post_variables(body: VariableV1Create, session: DbSession) -> VariableV1R
 def v1_patch_variable(
     variable_key: str, body: VariableV1Create, session: DbSession, update_mask: UpdateMask = None
 ) -> VariableV1Read:
-    fields = variables.masked_fields(body, update_mask, variables.PATCHABLE)
+    fields = masked_fields(body, update_mask, variables.PATCHABLE)
     row = variables.change(session, variable_key, body.key, variables.stored_fields(fields))
     session.commit()
     return _variable(row)

@@ -11,17 +11,23 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
-from pydantic import BaseModel, JsonValue
+from pydantic import JsonValue
 from sqlalchemy.orm import Session
 
 from tradewind.api.auth.roles import Permission
 from tradewind.api.deps import ApiState, DbSession, State, requires
 from tradewind.api.errors import error_responses
-from tradewind.api.params import Limit, Offset, OrderByList, parse_order_by
+from tradewind.api.params import (
+    Limit,
+    Offset,
+    OrderByList,
+    UpdateMask,
+    masked_fields,
+    parse_order_by,
+)
 from tradewind.api.schemas.variables import (
     BulkActionRead,
     BulkRead,
@@ -54,7 +60,6 @@ KeyPattern = Annotated[
     str | None,
     Query(max_length=1000, description="Keys containing this (case-insensitive; % and _ match)."),
 ]
-UpdateMask = Annotated[list[str] | None, Query(description="The fields to change.")]
 
 
 @router.get(
@@ -226,32 +231,6 @@ def create(session: Session, key: str, value: str, description: str | None) -> V
     return variable_repo.create_variable(
         session=session, key=key, value=value, description=description
     )
-
-
-def masked_fields(
-    body: BaseModel, update_mask: list[str] | None, allowed: Mapping[str, str]
-) -> dict[str, Any]:
-    """The fields a ``PATCH`` body sets, by their API names.
-
-    With an ``update_mask``, the fields it names, each to the body's value (null when the
-    body leaves it out); without one, the fields the body gives. ``allowed`` maps the names
-    a mask may use to the body's attributes; any other name is a 400 naming it.
-    """
-    if not update_mask:
-        return {
-            name: getattr(body, attribute)
-            for name, attribute in allowed.items()
-            if attribute in body.model_fields_set
-        }
-    names = {part.strip() for value in update_mask for part in value.split(",") if part.strip()}
-    unknown = sorted(names - set(allowed))
-    if unknown:
-        raise HTTPException(
-            400,
-            f"update_mask names field(s) that cannot be changed: {', '.join(unknown)}; "
-            f"it takes {', '.join(allowed)}.",
-        )
-    return {name: getattr(body, allowed[name]) for name in allowed if name in names}
 
 
 def stored_fields(fields: dict[str, Any]) -> dict[str, Any]:
