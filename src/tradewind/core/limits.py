@@ -29,6 +29,10 @@ class Occupancy:
     run_task_active: dict[tuple[str, str, str], int] = field(default_factory=dict)
     run_task_limit: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
+    def dag_is_full(self, dag_id: str) -> bool:
+        """Whether the DAG runs as many tries as its max_active_tasks allows."""
+        return self.dag_active.get(dag_id, 0) >= self.dag_limit.get(dag_id, 1 << 30)
+
     def count_run_usage(
         self, dag_id: str, run_id: str, states: Iterable[tuple[str, int, S | None]]
     ) -> None:
@@ -53,8 +57,7 @@ def pick_queueable(
             break
         if occupancy.pool_free.get(ti.pool, 0) < ti.pool_slots:
             continue
-        active = occupancy.dag_active.get(ti.dag_id, 0)
-        if active >= occupancy.dag_limit.get(ti.dag_id, 1 << 30):
+        if occupancy.dag_is_full(ti.dag_id):
             continue
         task_key = (ti.dag_id, ti.task_id)
         limit = occupancy.task_limit.get(task_key)
@@ -67,7 +70,7 @@ def pick_queueable(
         chosen.append(ti)
         occupancy.free_slots -= 1
         occupancy.pool_free[ti.pool] -= ti.pool_slots
-        occupancy.dag_active[ti.dag_id] = active + 1
+        occupancy.dag_active[ti.dag_id] = occupancy.dag_active.get(ti.dag_id, 0) + 1
         occupancy.task_active[task_key] = occupancy.task_active.get(task_key, 0) + 1
         occupancy.run_task_active[run_key] = occupancy.run_task_active.get(run_key, 0) + 1
     return chosen

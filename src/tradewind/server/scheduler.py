@@ -124,9 +124,7 @@ class _Picking:
             self.held_back = True
             if occupancy is None:
                 self.held_tasks.add((ti.dag_id, ti.task_id))
-            elif occupancy.dag_active.get(ti.dag_id, 0) >= occupancy.dag_limit.get(
-                ti.dag_id, 1 << 30
-            ):
+            elif occupancy.dag_is_full(ti.dag_id):
                 self.held_dags.add(ti.dag_id)
             elif occupancy.pool_free.get(ti.pool, 0) <= 0:
                 self.held_pools.add(ti.pool)
