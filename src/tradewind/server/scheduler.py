@@ -111,7 +111,10 @@ class _Picking:
     held_dags: set[str] = field(default_factory=set)
     held_pools: set[str] = field(default_factory=set)
     held_tasks: set[tuple[str, str]] = field(default_factory=set)
-    held_back: bool = False
+
+    @property
+    def held_back(self) -> bool:
+        return bool(self.held_dags or self.held_pools or self.held_tasks)
 
     def hold_back(
         self, records: list[TaskInstanceRecord], chosen: list[TaskInstanceRecord]
@@ -121,7 +124,6 @@ class _Picking:
         for ti in records:
             if ti.key in picked:
                 continue
-            self.held_back = True
             if occupancy is None:
                 self.held_tasks.add((ti.dag_id, ti.task_id))
             elif occupancy.dag_is_full(ti.dag_id):
