@@ -122,6 +122,32 @@ class Settings:
         )
 
 
+def settings_sections(settings: Settings) -> dict[str, Any]:
+    """Section name → its settings object, in the order ``Settings`` declares them."""
+    return {
+        f.name: getattr(settings, f.name)
+        for f in dataclasses.fields(settings)
+        if dataclasses.is_dataclass(getattr(settings, f.name))
+    }
+
+
+def setting_in_effect(settings: Settings, section: str, key: str) -> Any:
+    """The value of ``[section] key`` in effect (what an empty dags_folder or database url
+    stands for)."""
+    if (section, key) == ("core", "dags_folder"):
+        return str(settings.dags_folder)
+    if (section, key) == ("database", "url"):
+        return settings.database_url
+    return getattr(getattr(settings, section), key)
+
+
+def setting_text(value: Any) -> str:
+    """A setting's value as the settings file spells it (``true``, not ``True``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def _convert(section: str, key: str, raw: Any, kind: Any) -> Any:
     name = f"[{section}] {key}"
     try:

@@ -12,15 +12,13 @@ import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from tradewind.cli.metadata import load_command_settings
 from tradewind.cli.output import CommandError, output_option, print_rows
-
-if TYPE_CHECKING:
-    from tradewind.config import Settings
+from tradewind.config import Settings, setting_in_effect, setting_text, settings_sections
 
 __all__ = ["register"]
 
@@ -31,35 +29,13 @@ def register(group: click.Group) -> None:
     group.add_command(list_settings)
 
 
-def _sections(settings: Settings) -> dict[str, Any]:
-    """section name → its settings object, in the order ``Settings`` declares them."""
-    return {
-        f.name: getattr(settings, f.name)
-        for f in dataclasses.fields(settings)
-        if dataclasses.is_dataclass(getattr(settings, f.name))
-    }
-
-
-def _value(settings: Settings, section: str, key: str) -> Any:
-    """The value in effect (what an empty dags_folder or database url stands for)."""
-    if (section, key) == ("core", "dags_folder"):
-        return str(settings.dags_folder)
-    if (section, key) == ("database", "url"):
-        return settings.database_url
-    return getattr(_sections(settings)[section], key)
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def _file_values(settings: Settings) -> dict[str, dict[str, Any]]:
     path = settings.home / "tradewind.toml"
     if not path.is_file():
         return {}
-    return {k: dict(v) for k, v in tomllib.loads(path.read_text()).items() if isinstance(v, dict)}
+    return {
+        k: dict(v) for k, v in tomllib.loads(path.read_text()).items() if isinstance(v, dict)
+    }
 
 
 def _source(
@@ -97,7 +73,7 @@ def _hide_password(url: str) -> str:
 def get(section: str, key: str) -> None:
     """Print the value in effect of setting KEY of [SECTION] (e.g. `config get core dags_folder`)."""
     settings = load_command_settings()
-    sections = _sections(settings)
+    sections = settings_sections(settings)
     section, key = section.lower(), key.lower()
     if section not in sections:
         raise CommandError(
@@ -109,7 +85,7 @@ def get(section: str, key: str) -> None:
         raise CommandError(
             f"There is no setting {key!r} in [{section}]; its settings are {', '.join(known)}."
         )
-    click.echo(_text(_value(settings, section, key)))
+    click.echo(setting_text(setting_in_effect(settings, section, key)))
 
 
 @click.command("list")
@@ -118,7 +94,7 @@ def get(section: str, key: str) -> None:
 def list_settings(section: str | None, output: str) -> None:
     """List every setting with its value in effect and where it comes from (default, file, env)."""
     settings = load_command_settings()
-    sections = _sections(settings)
+    sections = settings_sections(settings)
     if section is not None and section.lower() not in sections:
         raise CommandError(
             f"There is no settings section [{section}]; the sections are {', '.join(sections)}."
@@ -129,7 +105,7 @@ def list_settings(section: str | None, output: str) -> None:
         if section is not None and name != section.lower():
             continue
         for f in dataclasses.fields(values):
-            value = _value(settings, name, f.name)
+            value = setting_in_effect(settings, name, f.name)
             if (name, f.name) == ("database", "url"):
                 value = _hide_password(value)
             elif (name, f.name) in _SECRET_SETTINGS and value:
@@ -138,7 +114,7 @@ def list_settings(section: str | None, output: str) -> None:
                 {
                     "section": name,
                     "key": f.name,
-                    "value": value if output != "table" else _text(value),
+                    "value": value if output != "table" else setting_text(value),
                     "source": _source(name, f.name, file_values, os.environ),
                 }
             )

@@ -23,7 +23,7 @@ from tradewind.api.deps import ApiState, CurrentUser, State
 from tradewind.api.errors import error_responses
 from tradewind.api.routers._media import JSON, TEXT, negotiate
 from tradewind.api.schemas.config import ConfigOptionRead, ConfigRead, ConfigSectionRead
-from tradewind.config import Settings
+from tradewind.config import Settings, setting_in_effect, setting_text, settings_sections
 
 router = APIRouter(prefix="/api/v2", tags=["Config"])
 
@@ -37,12 +37,6 @@ _NOT_EXPOSED = (
     "= true (or TRADEWIND__API__EXPOSE_CONFIG=true) where the API server runs. Secrets stay "
     "hidden either way."
 )
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def _without_password(url: str) -> str:
@@ -59,22 +53,17 @@ def shown_value(settings: Settings, section: str, key: str) -> str:
     """The value in effect of ``[section] key``, as the API may show it."""
     if key.endswith(_SECRET_SUFFIXES):
         return HIDDEN
-    if (section, key) == ("core", "dags_folder"):
-        return str(settings.dags_folder)
-    if (section, key) == ("database", "url"):
-        return _without_password(settings.database_url)
-    value = _text(getattr(getattr(settings, section), key))
+    value = setting_text(setting_in_effect(settings, section, key))
     if key == "url" or key.endswith("_url"):
         return _without_password(value)
     return value
 
 
-def settings_sections(settings: Settings) -> dict[str, list[str]]:
+def setting_names(settings: Settings) -> dict[str, list[str]]:
     """Section → its setting names, in the order ``Settings`` declares them."""
     return {
-        f.name: [option.name for option in dataclasses.fields(getattr(settings, f.name))]
-        for f in dataclasses.fields(settings)
-        if dataclasses.is_dataclass(getattr(settings, f.name))
+        name: [option.name for option in dataclasses.fields(values)]
+        for name, values in settings_sections(settings).items()
     }
 
 
@@ -100,7 +89,7 @@ def _answer(config: ConfigRead, media_type: str) -> Any:
 
 
 def _section_name(settings: Settings, section: str) -> str:
-    sections = settings_sections(settings)
+    sections = setting_names(settings)
     name = section.strip().lower()
     if name not in sections:
         raise HTTPException(
@@ -128,7 +117,7 @@ def get_config(
     media_type = negotiate(accept, (JSON, TEXT))
     _check(state, user)
     settings = state.settings
-    sections = settings_sections(settings)
+    sections = setting_names(settings)
     if section is not None:
         name = _section_name(settings, section)
         sections = {name: sections[name]}
@@ -166,7 +155,7 @@ def get_config_value(
     settings = state.settings
     name = _section_name(settings, section)
     key = option.strip().lower()
-    keys = settings_sections(settings)[name]
+    keys = setting_names(settings)[name]
     if key not in keys:
         raise HTTPException(
             404, f"There is no option {option!r} in [{name}]; its options are {', '.join(keys)}."
