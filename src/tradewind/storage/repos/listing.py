@@ -12,15 +12,16 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session
 
 from tradewind.contracts.runs import DagRunType
 from tradewind.contracts.states import DagRunState
 from tradewind.contracts.states import TaskInstanceState as S
+from tradewind.storage.repos.paging import OrderBy, count_rows, order_rows, within
 from tradewind.storage.rows import (
     DagRow,
     DagRunRow,
@@ -30,11 +31,6 @@ from tradewind.storage.rows import (
     TaskInstanceRow,
     TaskTryRow,
 )
-
-_S = TypeVar("_S", bound=Select[*tuple[Any, ...]])
-
-#: (field name, descending)
-OrderBy = Sequence[tuple[str, bool]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,27 +43,7 @@ class Bound:
 
 
 def _bounded(column: Any, bound: Bound) -> ColumnElement[bool]:
-    if bound.op == "gte":
-        return column >= bound.value  # type: ignore[no-any-return]
-    if bound.op == "gt":
-        return column > bound.value  # type: ignore[no-any-return]
-    if bound.op == "lte":
-        return column <= bound.value  # type: ignore[no-any-return]
-    return column < bound.value  # type: ignore[no-any-return]
-
-
-def _ordered(stmt: _S, fields: Mapping[str, Any], order_by: OrderBy) -> _S:
-    for name, descending in order_by:
-        column = fields[name]
-        stmt = stmt.order_by(
-            column.desc().nulls_last() if descending else column.asc().nulls_last()
-        )
-    return stmt
-
-
-def _count(session: Session, stmt: Select[*tuple[Any, ...]]) -> int:
-    counted = select(func.count()).select_from(stmt.order_by(None).subquery())
-    return int(session.scalar(counted) or 0)
+    return within(column, bound.op, bound.value)
 
 
 def _substring(column: Any, pattern: str) -> ColumnElement[bool]:
@@ -146,8 +122,8 @@ def list_dag_page(
         stmt = stmt.where(DagRow.is_paused == paused)
     if exclude_stale:
         stmt = stmt.where(DagRow.is_active)
-    total = _count(session, stmt)
-    page = _ordered(stmt, DAG_ORDER_FIELDS, [*order_by, ("dag_id", False)])
+    total = count_rows(session, stmt)
+    page = order_rows(stmt, DAG_ORDER_FIELDS, [*order_by, ("dag_id", False)])
     return list(session.scalars(page.offset(offset).limit(limit))), total
 
 
@@ -280,8 +256,8 @@ def list_dag_run_page(
         stmt = stmt.where(_substring(DagRunRow.run_id, run_id_pattern))
     for bound in bounds:
         stmt = stmt.where(_bounded(RUN_BOUND_FIELDS[bound.field], bound))
-    total = _count(session, stmt)
-    page = _ordered(stmt, RUN_ORDER_FIELDS, [*order_by, ("id", False)])
+    total = count_rows(session, stmt)
+    page = order_rows(stmt, RUN_ORDER_FIELDS, [*order_by, ("id", False)])
     return list(session.scalars(page.offset(offset).limit(limit))), total
 
 
@@ -382,8 +358,8 @@ def list_task_instance_page(
         stmt = stmt.where(TaskInstanceRow.try_number.in_(sorted(try_numbers)))
     for bound in bounds:
         stmt = stmt.where(_bounded(TI_BOUND_FIELDS[bound.field], bound))
-    total = _count(session, stmt)
-    page = _ordered(stmt, TI_ORDER_FIELDS, [*order_by, *_TI_KEY])
+    total = count_rows(session, stmt)
+    page = order_rows(stmt, TI_ORDER_FIELDS, [*order_by, *_TI_KEY])
     return list(session.execute(page.offset(offset).limit(limit))), total
 
 
