@@ -33,9 +33,7 @@ def _file_values(settings: Settings) -> dict[str, dict[str, Any]]:
     path = settings.home / "tradewind.toml"
     if not path.is_file():
         return {}
-    return {
-        k: dict(v) for k, v in tomllib.loads(path.read_text()).items() if isinstance(v, dict)
-    }
+    return {k: dict(v) for k, v in tomllib.loads(path.read_text()).items() if isinstance(v, dict)}
 
 
 def _source(
