@@ -66,6 +66,12 @@ class ExecutorSettings:
     heartbeat_interval: float = 5.0
     #: Seconds between a try's execution_timeout and its hard kill.
     kill_grace: float = 5.0
+    #: Tries one task process may run one after the other, each after the previous one
+    #: succeeded (or skipped) and left the process as it found it (no threads or processes
+    #: left running; environment, working directory, sys.path, open files and signal handlers
+    #: unchanged). A reused process saves a fork and its set-up; what tasks keep in module
+    #: globals stays for the next try. 1 runs every try in a fresh process.
+    tries_per_task_process: int = 100
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,8 @@ class ApiSettings:
     secret_key: str = ""
     #: Seconds an access token from ``POST /auth/token`` stays valid.
     access_token_expiration: int = 86400
+    #: Seconds a web UI login (the session cookie of ``POST /auth/login``) stays valid.
+    session_lifetime: int = 43200
     #: The largest page a list endpoint returns, whatever ``limit`` asks for.
     maximum_page_limit: int = 100
     #: Failed logins in a row (per username and client address) before each further attempt

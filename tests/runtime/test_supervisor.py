@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,7 +49,9 @@ def write_dag(folder: Path, dag_id: str, body: str) -> Path:
 class SupervisorProcess:
     """A supervisor started as the local executor starts it, and a store answering it."""
 
-    def __init__(self, *, kill_grace: float = 1.0, heartbeat_interval: float = 0.2) -> None:
+    def __init__(
+        self, *, kill_grace: float = 1.0, heartbeat_interval: float = 0.2, args: Sequence[str] = ()
+    ) -> None:
         ours, theirs = socket.socketpair()
         self.process = subprocess.Popen(
             [
@@ -59,6 +61,7 @@ class SupervisorProcess:
                 f"--fd={theirs.fileno()}",
                 f"--kill-grace={kill_grace}",
                 f"--heartbeat-interval={heartbeat_interval}",
+                *args,
             ],
             pass_fds=(theirs.fileno(),),
             start_new_session=True,

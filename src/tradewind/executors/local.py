@@ -125,11 +125,16 @@ class LocalExecutor:
         kill_grace: float = 5.0,
         stop_grace: float = 5.0,
         import_timeout: float = 30.0,
+        tries_per_process: int = 100,
         preload: Sequence[str] = (),
         start_timeout: float = 60.0,
     ) -> None:
         if parallelism < 1:
             raise ValueError(f"parallelism must be at least 1, not {parallelism}.")
+        if tries_per_process < 1:
+            raise ValueError(
+                f"[executor] tries_per_task_process must be at least 1, not {tries_per_process}."
+            )
         self.parallelism = parallelism
         self.logs_folder = Path(logs_folder)
         self._handler = request_handler
@@ -140,6 +145,7 @@ class LocalExecutor:
             f"--heartbeat-interval={heartbeat_interval}",
             f"--kill-grace={kill_grace}",
             f"--import-timeout={import_timeout}",
+            f"--tries-per-process={tries_per_process}",
             *(f"--preload={name}" for name in preload),
         ]
         self._lock = threading.Lock()

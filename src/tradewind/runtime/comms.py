@@ -31,9 +31,13 @@ package.
                                             call a DAG's run callbacks in a process of their own
     task process → supervisor
       request    {id, method, kwargs}       one ``ExecutionClient`` call; the caller blocks
-      event      {event: TaskEvent}         the runner's result, sent just before exiting
+      event      {event: TaskEvent, reusable?: true}
+                                            the runner's result; with ``reusable`` the process
+                                            waits for another workload instead of exiting
     supervisor → task process
       response   as above
+      workload   {workload, log_path}       the next try, to a process that said ``reusable``
+                                            (closing the socket instead retires the process)
 
 **Requests.** ``method`` is one of :data:`~tradewind.contracts.frames.EXECUTION_METHODS` and
 ``kwargs`` its keyword arguments. The supervisor renumbers a task's request ids into its own
@@ -219,8 +223,12 @@ class ChannelClient:
             f"The worker closed the connection during {method}; it is probably stopping."
         )
 
-    def send_event(self, event: Any) -> None:
-        self._channel.send({"kind": Kind.EVENT, "event": event})
+    def send_event(self, event: Any, *, reusable: bool = False) -> None:
+        """Send the try's event; ``reusable``: this process now waits for another workload."""
+        message: dict[str, Any] = {"kind": Kind.EVENT, "event": event}
+        if reusable:
+            message["reusable"] = True
+        self._channel.send(message)
 
     # -- ExecutionClient ---------------------------------------------------------------------
 

@@ -35,6 +35,13 @@ class Masker:
         self._secrets: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
 
+    def copy(self) -> Masker:
+        """A masker of the same secrets, to which more can be added without changing this one."""
+        twin = Masker()
+        twin._secrets = set(self._secrets)
+        twin._pattern = self._pattern
+        return twin
+
     def add(self, value: Any) -> None:
         """Mask ``value`` (a string, or every string inside a list or dict)."""
         for text in _strings(value):

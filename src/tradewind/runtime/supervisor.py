@@ -1,4 +1,4 @@
-"""The warm parent: forks one task process per try, relays its requests, reports its end.
+"""The warm parent: forks task processes for tries, relays their requests, reports their ends.
 
 The local executor starts it as ``python -m tradewind.runtime.supervisor --fd N`` (a fresh
 interpreter, never a fork of the scheduler, which holds threads and database connections)
@@ -6,9 +6,12 @@ and speaks the protocol of :mod:`tradewind.runtime.comms` over the socket ``N``.
 
 At start it imports Tradewind's authoring API, runner and standard operators, so that task
 processes fork warm. For each workload it imports the DAG file if this version of it is not
-imported yet (:class:`~tradewind.runtime.dag_cache.DagFileCache`), forks a task process
-(:func:`~tradewind.runtime.task_process.run_task_process`), and then, from one
-single-threaded event loop:
+imported yet (:class:`~tradewind.runtime.dag_cache.DagFileCache`) and hands it to an idle
+task process forked for the same import of that file, or forks a new one
+(:func:`~tradewind.runtime.task_process.run_task_process`). A task process whose try ended
+cleanly says it is reusable and waits for the next try (up to ``tries_per_process`` tries;
+an idle one is retired after ``idle_timeout``); reuse saves the fork and the set-up that
+make up most of a short try's cost. Then, from one single-threaded event loop:
 
 * relays the task's state requests to the executor and the answers back;
 * forwards the task's event, or makes one when the process ended without one (naming its
@@ -85,14 +88,31 @@ class SupervisorOptions:
     import_timeout: float = 30.0
     #: Seconds a DAG's run callbacks may take before their process is killed.
     callback_timeout: float = 60.0
+    #: Tries one task process may run, one after the other; 1: a fresh process for each.
+    tries_per_process: int = 100
+    #: Seconds an idle reusable task process waits for a try before it is retired.
+    idle_timeout: float = 30.0
 
 
-@dataclass
+@dataclass(eq=False)
+class _TaskProcess:
+    """A forked task process: running a try, or idle and waiting for one."""
+
+    pid: int
+    conn: Connection
+    #: The import of the DAG file it was forked with: it runs tries of that import only.
+    loaded: LoadResult
+    try_: _Try | None = None
+    tries: int = 0
+    #: While idle: when (monotonic) it is retired if no try comes.
+    idle_until: float | None = None
+
+
+@dataclass(eq=False)
 class _Try:
     workload: ExecuteTask
     log_path: Path
-    pid: int
-    conn: Connection
+    process: _TaskProcess
     start_date: datetime
     timeout: float | None
     #: When (monotonic) to kill the process if it is still running.
@@ -136,7 +156,7 @@ class Supervisor:
         self._executor_gone = False
         self._selector = selectors.DefaultSelector()
         self._masks: dict[int, int] = {}
-        self._tries: dict[int, _Try] = {}
+        self._processes: dict[int, _TaskProcess] = {}
         self._callbacks: dict[int, _CallbackProcess] = {}
         self._relayed: dict[int, tuple[_Try, Any]] = {}
         self._next_request_id = 0
@@ -160,7 +180,7 @@ class Supervisor:
         while True:
             if self._sigterm:
                 self._begin_stop(self.options.kill_grace)
-            if self._stop_deadline is not None and not self._tries and not self._callbacks:
+            if self._stop_deadline is not None and not self._processes and not self._callbacks:
                 break
             self._refresh_interest()
             for key, mask in self._selector.select(self._timeout()):
@@ -186,13 +206,18 @@ class Supervisor:
 
     def _timeout(self) -> float | None:
         now = time.monotonic()
-        moments = [t.deadline for t in self._tries.values() if t.deadline is not None]
+        tries = self._running_tries()
+        moments = [t.deadline for t in tries if t.deadline is not None]
+        moments += [p.idle_until for p in self._processes.values() if p.idle_until is not None]
         moments += [c.deadline for c in self._callbacks.values() if c.deadline is not None]
-        if self._tries:
+        if tries:
             moments.append(self._next_heartbeat)
         if self._stop_deadline is not None and not self._killed_all:
             moments.append(self._stop_deadline)
         return max(0.0, min(moments) - now) if moments else None
+
+    def _running_tries(self) -> list[_Try]:
+        return [p.try_ for p in self._processes.values() if p.try_ is not None]
 
     def _watch(self, conn: Connection, callback: Callable[[int], None]) -> None:
         self._selector.register(conn.sock, selectors.EVENT_READ, callback)
@@ -206,7 +231,7 @@ class Supervisor:
             conn.close()
 
     def _refresh_interest(self) -> None:
-        conns = [t.conn for t in self._tries.values()]
+        conns = [p.conn for p in self._processes.values()]
         if not self._executor_gone:
             conns.append(self._executor)
         for conn in conns:
@@ -244,7 +269,7 @@ class Supervisor:
             relayed = self._relayed.pop(message.get("id", -1), None)
             if relayed is not None:
                 try_, request_id = relayed
-                try_.conn.send({**message, "id": request_id}, wire=True)
+                try_.process.conn.send({**message, "id": request_id}, wire=True)
         elif kind == Kind.STOP:
             self._begin_stop(float(message.get("grace", self.options.kill_grace)))
         elif kind == Kind.KILL:
@@ -266,7 +291,7 @@ class Supervisor:
                 workload, _now(), "The worker was stopping; the try did not start.", pid=None
             )
             return
-        if any(t.workload.key == workload.key for t in self._tries.values()):
+        if any(t.workload.key == workload.key for t in self._running_tries()):
             log.warning("Try %s is running already; ignoring it", workload.key)
             return
         start_date = _now()
@@ -282,6 +307,32 @@ class Supervisor:
             return
         timeout = _execution_timeout(workload, dag)
         deadline = None if timeout is None else time.monotonic() + timeout + self.options.kill_grace
+        process = self._idle_process(loaded)
+        if process is None:
+            process = self._fork(workload, loaded, log_path)
+        else:
+            process.idle_until = None
+            process.conn.send(
+                {"kind": Kind.WORKLOAD, "workload": workload, "log_path": str(log_path)}
+            )
+        process.tries += 1
+        process.try_ = _Try(
+            workload=workload,
+            log_path=log_path,
+            process=process,
+            start_date=start_date,
+            timeout=timeout,
+            deadline=deadline,
+        )
+        self._send({"kind": Kind.STARTED, "key": workload.key, "pid": process.pid})
+
+    def _idle_process(self, loaded: LoadResult) -> _TaskProcess | None:
+        for process in self._processes.values():
+            if process.idle_until is not None and process.loaded is loaded:
+                return process
+        return None
+
+    def _fork(self, workload: ExecuteTask, loaded: LoadResult, log_path: Path) -> _TaskProcess:
         ours, theirs = socket.socketpair()
         sys.stdout.flush()
         sys.stderr.flush()
@@ -292,12 +343,13 @@ class Supervisor:
             try:
                 run_task_process(
                     workload=workload,
-                    dag=dag,
+                    dags=loaded.dags,
                     sock=theirs,
                     log_path=log_path,
                     parent_pid=supervisor_pid,
                     forget_parent=lambda: self._close_in_child(ours),
                     masker=self._masker,
+                    reuse=self.options.tries_per_process > 1,
                 )
             finally:
                 os._exit(1)
@@ -305,18 +357,15 @@ class Supervisor:
         theirs.close()
         with suppress(OSError):  # as the child does: the group exists before anyone kills it
             os.setpgid(pid, pid)
-        try_ = _Try(
-            workload=workload,
-            log_path=log_path,
-            pid=pid,
-            conn=Connection(ours),
-            start_date=start_date,
-            timeout=timeout,
-            deadline=deadline,
-        )
-        self._tries[pid] = try_
-        self._watch(try_.conn, lambda mask: self._on_child(try_, mask))
-        self._send({"kind": Kind.STARTED, "key": workload.key, "pid": pid})
+        process = _TaskProcess(pid=pid, conn=Connection(ours), loaded=loaded)
+        self._processes[pid] = process
+        self._watch(process.conn, lambda mask: self._on_child(process, mask))
+        return process
+
+    def _retire(self, process: _TaskProcess) -> None:
+        """End an idle task process: it exits when its socket closes (and is reaped)."""
+        process.idle_until = None
+        self._forget(process.conn)
 
     def _close_in_child(self, ours: socket.socket | None) -> None:
         """In a new child process: close every descriptor that belongs to the supervisor."""
@@ -324,20 +373,20 @@ class Supervisor:
             ours.close()
         self._selector.close()
         self._executor.sock.close()
-        for try_ in self._tries.values():
-            try_.conn.sock.close()
+        for process in self._processes.values():
+            process.conn.sock.close()
         os.close(self._wake_r)
         os.close(self._wake_w)
 
     def _kill_try(self, key: TaskInstanceKey, reason: str) -> None:
         """Stop one try: SIGTERM now, SIGKILL after the kill grace (its event still comes)."""
-        for try_ in self._tries.values():
+        for try_ in self._running_tries():
             if try_.workload.key == key and not try_.reported:
                 write_log_line(try_.log_path, reason)
                 try_.kill_reason = reason
                 try_.deadline = time.monotonic() + self.options.kill_grace
-                _signal_group(try_.pid, signal.SIGTERM)
-                _signal_group(try_.pid, signal.SIGCONT)  # a stopped process must see it
+                _signal_group(try_.process.pid, signal.SIGTERM)
+                _signal_group(try_.process.pid, signal.SIGCONT)  # a stopped process must see it
                 return
 
     # -- a DAG's run callbacks ---------------------------------------------------------------
@@ -389,30 +438,35 @@ class Supervisor:
 
     # -- a running try -----------------------------------------------------------------------
 
-    def _on_child(self, try_: _Try, mask: int) -> None:
+    def _on_child(self, process: _TaskProcess, mask: int) -> None:
         if mask & selectors.EVENT_WRITE:
-            try_.conn.flush()
+            process.conn.flush()
         if mask & selectors.EVENT_READ:
-            self._read_child(try_)
-        if try_.conn.eof:
-            self._forget(try_.conn)
+            self._read_child(process)
+        if process.conn.eof:
+            process.idle_until = None
+            self._forget(process.conn)
 
-    def _read_child(self, try_: _Try) -> None:
+    def _read_child(self, process: _TaskProcess) -> None:
         try:
-            messages = try_.conn.receive()
+            messages = process.conn.receive()
         except FrameError as error:  # task code wrote into its channel: end the try
-            try_.kill_reason = f"The task's process broke its channel to the worker: {error}"
-            _signal_group(try_.pid, signal.SIGKILL)
-            messages, try_.conn.eof = [], True
+            if process.try_ is not None:
+                process.try_.kill_reason = (
+                    f"The task's process broke its channel to the worker: {error}"
+                )
+            _signal_group(process.pid, signal.SIGKILL)
+            messages, process.conn.eof = [], True
         for message in messages:
-            self._on_child_message(try_, message)
+            if process.try_ is not None:
+                self._on_child_message(process.try_, message)
 
     def _on_child_message(self, try_: _Try, message: dict[str, Any]) -> None:
         kind = message.get("kind")
         if kind == Kind.REQUEST:
             if self._executor_gone:
                 error = WorkerConnectionLostError("The worker lost its executor; it is stopping.")
-                try_.conn.send(
+                try_.process.conn.send(
                     {
                         "kind": Kind.RESPONSE,
                         "id": message.get("id"),
@@ -427,13 +481,30 @@ class Supervisor:
         elif kind == Kind.EVENT and not try_.reported:
             event = from_wire(message.get("event"))
             if not isinstance(event, TaskEvent) or event.key != try_.workload.key:
-                log.warning("Ignoring an event for another try from the process of %s", try_.pid)
+                log.warning(
+                    "Ignoring an event for another try from the process of %s", try_.process.pid
+                )
                 return
             try_.reported = True
             self._send({"kind": Kind.EVENT, "event": event})
+            if message.get("reusable"):
+                self._after_reusable_try(try_)
+
+    def _after_reusable_try(self, try_: _Try) -> None:
+        """The try's process waits for another try: keep it idle, or retire it."""
+        process = try_.process
+        process.try_ = None
+        if (
+            self._stop_deadline is None
+            and try_.kill_reason is None
+            and process.tries < self.options.tries_per_process
+        ):
+            process.idle_until = time.monotonic() + self.options.idle_timeout
+        else:
+            self._retire(process)
 
     def _reap(self) -> None:
-        while self._tries or self._callbacks:
+        while self._processes or self._callbacks:
             try:
                 info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
             except ChildProcessError:
@@ -444,22 +515,25 @@ class Supervisor:
             # kill what the try left running in its group, then reap it.
             _signal_group(info.si_pid, signal.SIGKILL)
             _, status = os.waitpid(info.si_pid, 0)
-            try_ = self._tries.pop(info.si_pid, None)
-            if try_ is not None:
-                self._end_try(try_, status)
+            process = self._processes.pop(info.si_pid, None)
+            if process is not None:
+                self._end_process(process, status)
             elif info.si_pid in self._callbacks:
                 self._end_callbacks(info.si_pid, status)
 
-    def _end_try(self, try_: _Try, status: int) -> None:
-        if not try_.conn.closed:
-            self._read_child(try_)  # what it sent just before it ended
-            self._forget(try_.conn)
+    def _end_process(self, process: _TaskProcess, status: int) -> None:
+        if not process.conn.closed:
+            self._read_child(process)  # what it sent just before it ended
+            self._forget(process.conn)
+        try_ = process.try_
+        if try_ is None:  # idle: no try was running
+            return
         self._relayed = {k: v for k, v in self._relayed.items() if v[0] is not try_}
         if try_.reported:
             return
-        error = try_.kill_reason or _death_reason(try_.pid, status)
+        error = try_.kill_reason or _death_reason(process.pid, status)
         write_log_line(try_.log_path, error)
-        self._report(try_.workload, try_.start_date, error, pid=try_.pid)
+        self._report(try_.workload, try_.start_date, error, pid=process.pid)
 
     def _report(
         self, workload: ExecuteTask, start_date: datetime, error: str, *, pid: int | None
@@ -479,14 +553,17 @@ class Supervisor:
 
     def _enforce_deadlines(self) -> None:
         now = time.monotonic()
-        for try_ in self._tries.values():
+        for try_ in self._running_tries():
             if try_.deadline is not None and now >= try_.deadline:
                 try_.deadline = None
                 try_.kill_reason = try_.kill_reason or (
                     f"The task ran past its execution_timeout of {try_.timeout:g} s and did not "
                     f"stop; its process was killed {self.options.kill_grace:g} s later."
                 )
-                _signal_group(try_.pid, signal.SIGKILL)
+                _signal_group(try_.process.pid, signal.SIGKILL)
+        for idle in list(self._processes.values()):
+            if idle.idle_until is not None and now >= idle.idle_until:
+                self._retire(idle)
         for pid, process in self._callbacks.items():
             if process.deadline is not None and now >= process.deadline:
                 process.deadline = None
@@ -498,7 +575,7 @@ class Supervisor:
                 _signal_group(pid, signal.SIGKILL)
         if self._stop_deadline is not None and now >= self._stop_deadline and not self._killed_all:
             self._killed_all = True
-            for pid in [*self._tries, *self._callbacks]:
+            for pid in [*self._processes, *self._callbacks]:
                 _signal_group(pid, signal.SIGKILL)
 
     def _send_heartbeats(self) -> None:
@@ -510,8 +587,8 @@ class Supervisor:
         # so the scheduler treats it as a zombie once the timeout passes.
         keys: list[TaskInstanceKey] = [
             t.workload.key
-            for t in self._tries.values()
-            if not t.reported and not _is_stopped(t.pid)
+            for t in self._running_tries()
+            if not t.reported and not _is_stopped(t.process.pid)
         ]
         if keys:
             self._send({"kind": Kind.HEARTBEAT, "keys": keys})
@@ -522,11 +599,12 @@ class Supervisor:
         if self._stop_deadline is not None:
             return
         self._stop_deadline = time.monotonic() + grace
-        for try_ in self._tries.values():
+        for try_ in self._running_tries():
             try_.kill_reason = try_.kill_reason or (
                 "The worker stopped while the try was running; its process was terminated."
             )
-            _signal_group(try_.pid, signal.SIGTERM)
+        for pid in self._processes:
+            _signal_group(pid, signal.SIGTERM)
         for pid in self._callbacks:
             _signal_group(pid, signal.SIGTERM)
 
@@ -609,6 +687,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--heartbeat-interval", type=float, default=5.0)
     parser.add_argument("--kill-grace", type=float, default=5.0)
     parser.add_argument("--import-timeout", type=float, default=30.0)
+    parser.add_argument("--tries-per-process", type=int, default=100)
+    parser.add_argument("--idle-timeout", type=float, default=30.0)
     parser.add_argument("--preload", action="append", default=[], help="a module to import")
     args = parser.parse_args(argv)
     os.dup2(2, 1)  # what DAG files print while imported here goes to stderr, never to fd 1
@@ -618,6 +698,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         heartbeat_interval=args.heartbeat_interval,
         kill_grace=args.kill_grace,
         import_timeout=args.import_timeout,
+        tries_per_process=args.tries_per_process,
+        idle_timeout=args.idle_timeout,
     )
     Supervisor(socket.socket(fileno=args.fd), options).serve()
 

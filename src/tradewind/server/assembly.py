@@ -66,6 +66,7 @@ def build_scheduler(settings: Settings, factory: SessionFactory) -> Scheduler:
         wake=wake,
         heartbeat_interval=settings.executor.heartbeat_interval,
         kill_grace=settings.executor.kill_grace,
+        tries_per_process=settings.executor.tries_per_task_process,
     )
     scheduler = Scheduler(
         session_factory=factory,
