@@ -71,9 +71,6 @@ class DagRunDriver:
         self.index: SpecIndex = index_spec(spec)
         self.store = store
         self.run = run
-        self._depends_on_past = any(
-            task.depends_on_past or task.wait_for_downstream for task in spec.tasks.values()
-        )
 
     @classmethod
     def create(
@@ -140,7 +137,7 @@ class DagRunDriver:
         :func:`~tradewind.core.planner.plan_run`).
         """
         records = self.task_instances() if tis is None else tis
-        past = self._past_states() if self._depends_on_past else None
+        past = self._past_states() if self.index.depends_on_past else None
         plan = plan_run(
             self.index,
             records,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from tradewind.contracts.dagspec import DagSpec, TaskSpec
@@ -23,6 +23,10 @@ class SpecIndex:
     run_state_tasks: frozenset[str]
     #: The tasks whose results some mapped task (or mapped task group) maps over.
     mapped_over: frozenset[str] = frozenset()
+    #: Some task depends on the previous run (``depends_on_past`` or ``wait_for_downstream``).
+    depends_on_past: bool = False
+    #: Per task, its upstream tasks as a set.
+    upstream: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def task(self, task_id: str) -> TaskSpec:
         return self.spec.tasks[task_id]
@@ -133,6 +137,10 @@ def index_spec(spec: DagSpec) -> SpecIndex:
         order=order,
         indirect_setups={t: _indirect_setups(spec, t, ancestors[t], descendants[t]) for t in order},
         run_state_tasks=_run_state_tasks(spec),
+        depends_on_past=any(
+            task.depends_on_past or task.wait_for_downstream for task in spec.tasks.values()
+        ),
+        upstream={task_id: frozenset(task.upstream) for task_id, task in spec.tasks.items()},
         mapped_over=frozenset(
             producer
             for task in spec.tasks.values()

@@ -256,7 +256,7 @@ class Scheduler:
             for run_key, when in list(self._wakeups.items()):
                 if when <= now:
                     del self._wakeups[run_key]
-                    step.touch(run_key, None)
+                    step.plan_undecided(run_key)
             if sweep:
                 self._sweep(step)
             if poll:
@@ -399,6 +399,8 @@ class Scheduler:
             if driver is None or driver.run.state is not DagRunState.RUNNING:
                 self._wakeups.pop(run_key, None)
                 continue
+            if run_key in step.swept:
+                candidates = step.with_undecided(driver, candidates)
             state = step.plan_run(driver, candidates)
             if state is not DagRunState.RUNNING:
                 self._wakeups.pop(run_key, None)
@@ -660,7 +662,7 @@ class Scheduler:
             session=step.session, limit=self.options.max_runs_per_step
         )
         for run in planned:
-            step.touch((run.dag_id, run.run_id), None)
+            step.plan_undecided((run.dag_id, run.run_id))
         run_repo.update_last_scheduling_decision(
             session=step.session, run_ids=[run.id for run in planned], when=step.now
         )

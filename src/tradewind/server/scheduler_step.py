@@ -6,7 +6,9 @@ they depend on only the states (records that are never saved); a task the plan r
 what was read (a skip or a failure spreading downstream) is read and planned in another
 pass. When most of a run is wanted, the whole run is read at once. Whether a run is finished
 is answered by counting its instances' states, and only a run that may be finished (or
-stuck) is read in full and judged.
+stuck) is read in full and judged. A sweep (and a wake-up for a retry) reads a run's states
+first and plans only the tasks with an instance left to decide, so that a large run is not
+read in full every sweep.
 """
 
 from __future__ import annotations
@@ -83,6 +85,8 @@ class Step:
         self.drivers: dict[RunKey, DagRunDriver | None] = {}
         #: Runs to plan: the tasks to look at, or None for every task.
         self.touched: dict[RunKey, set[str] | None] = {}
+        #: Runs to plan as a sweep does: also every task with an instance left to decide.
+        self.swept: set[RunKey] = set()
         #: Per run, the tasks whose instances (every map index) were read in full (records of
         #: the store, which planning may change) or only for their states (records that are
         #: never saved), and all those records.
@@ -109,6 +113,36 @@ class Step:
         records = self.records[run_key]
         for key in [key for key in records if key[2] in light]:
             del records[key]
+
+    def plan_undecided(self, run_key: RunKey) -> None:
+        """Plan the run's tasks that have an instance left to decide (see
+        :meth:`with_undecided`)."""
+        self.swept.add(run_key)
+        self.touch(run_key, ())
+
+    def with_undecided(self, driver: DagRunDriver, candidates: set[str] | None) -> set[str] | None:
+        """``candidates`` and the run's tasks with an instance the planner may decide, from the
+        states of all its instances (read light); None (every task) when some task of the DAG
+        has no instance or an instance belongs to no task of it (a full plan settles those)."""
+        if candidates is None:
+            return None
+        run_key = (driver.run.dag_id, driver.run.run_id)
+        full, light, records = self.full[run_key], self.light[run_key], self.records[run_key]
+        undecided: set[str] = set()
+        seen: set[str] = set()
+        for task_id, map_index, state in ti_repo.list_task_instance_states(
+            session=self.session, dag_id=run_key[0], run_id=run_key[1]
+        ):
+            seen.add(task_id)
+            if state in _UNDECIDED:
+                undecided.add(task_id)
+            if task_id not in full:
+                key = (run_key[0], run_key[1], task_id, map_index)
+                records[key] = TaskInstanceRecord(*key, state=state)
+        if seen != set(driver.index.order):
+            return None
+        light.update(seen - full)
+        return candidates | undecided
 
     def touch(self, run_key: RunKey, task_ids: Iterable[str] | None) -> None:
         if task_ids is None:
@@ -227,9 +261,11 @@ class Step:
             self._remember_waiting(driver, evaluable, todo)
             if plan.next_wakeup is not None:
                 self._add_wakeup(run_key, plan.next_wakeup, replace=todo is None)
-            if not plan.deferred:
+            # A task known to wait may be reached again (as downstream of one planned): it
+            # still waits, so planning it would only defer it again.
+            todo = plan.deferred - waits
+            if not todo:
                 break
-            todo = plan.deferred
         return plan, ready
 
     def plan_run(self, driver: DagRunDriver, candidates: set[str] | None) -> DagRunState:
@@ -276,20 +312,26 @@ class Step:
         waiting = self.waiting.get(run_key)
         if not waiting:
             return set()
-        ended = self.ended.get(run_key, {})
+        # What ended otherwise than successfully in this step: few, where upstream sets are big.
+        not_successes = {
+            t for t, state in self.ended.get(run_key, {}).items() if state is not S.SUCCESS
+        }
         checks: dict[str, str] = {}
         for task_id in candidates & waiting.keys():
-            task = driver.spec.tasks.get(task_id)
-            if task is None or any(
-                ended.get(up, S.SUCCESS) is not S.SUCCESS for up in task.upstream
-            ):
+            upstream = driver.index.upstream.get(task_id)
+            if upstream is None or not not_successes.isdisjoint(upstream):
                 del waiting[task_id]
             else:
                 checks[task_id] = waiting[task_id]
         if not checks:
             return set()
         records = self.records[run_key]
-        states = {key[2]: ti.state for key, ti in records.items() if key[2] in checks.values()}
+        # Witnesses are never mapped: their one instance has map index -1.
+        states = {
+            witness: records[key].state
+            for witness in set(checks.values())
+            if (key := (run_key[0], run_key[1], witness, -1)) in records
+        }
         unread = set(checks.values()) - states.keys()
         if unread:
             for task_id, map_index, state in ti_repo.list_task_instance_states(
