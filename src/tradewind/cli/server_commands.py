@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import sys
 import threading
@@ -52,6 +53,7 @@ def scheduler() -> None:
     stop = _stop_on_signals()
     runner = build_scheduler(settings, factory)
     runner.executor.start()
+    gc.freeze()  # what start-up built lives as long as the process: no full collection walks it
     try:
         runner_thread = threading.Thread(target=runner.run, args=(stop,), daemon=True)
         runner_thread.start()

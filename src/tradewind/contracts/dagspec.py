@@ -126,6 +126,14 @@ class DagSpec:
     def from_json(cls, text: str) -> DagSpec:
         return cls.from_dict(json.loads(text))
 
+    @classmethod
+    def from_stored(cls, text: str, version_hash: str) -> DagSpec:
+        """A spec read back from storage with the hash recorded when it was stored (the JSON
+        round-trips to it), so that a large DAG's is not computed again."""
+        spec = cls.from_json(text)
+        spec.__dict__["version_hash"] = version_hash  # the cached property's own slot
+        return spec
+
 
 _FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
 

@@ -89,9 +89,25 @@ class FrameError(ValueError):
     """Bytes that are not a valid frame: the stream is corrupt and must be closed."""
 
 
+#: Types sent as they are (exactly these: an enum that is also a ``str`` is tagged).
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return names
+
+
 def to_wire(value: Any) -> Any:
     """``value`` as plain JSON data, tagging what JSON cannot hold."""
     kind = type(value)
+    if kind in _PLAIN:
+        return value
     if _ENUMS.get(kind.__name__) is kind:
         return {_TAG: kind.__name__, "value": value.value}
     if value is None or isinstance(value, bool | int | float | str):
@@ -107,7 +123,7 @@ def to_wire(value: Any) -> Any:
     if isinstance(value, datetime):
         return {_TAG: "datetime", "value": value.isoformat()}
     if _DATACLASSES.get(kind.__name__) is kind:
-        fields = {f.name: to_wire(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        fields = {name: to_wire(getattr(value, name)) for name in _field_names(kind)}
         return {_TAG: kind.__name__, "fields": fields}
     raise TypeError(
         f"Cannot send a {kind.__module__}.{kind.__qualname__} between processes; "

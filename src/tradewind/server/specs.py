@@ -28,8 +28,7 @@ class SpecCache:
             row = dag_repo.get_latest_dag_version(session=session, dag_id=dag_id)
         if row is None:
             return None
-        spec = DagSpec.from_json(row.spec_json)
-        # The stored JSON round-trips to the same hash; key by the recorded one regardless.
+        spec = DagSpec.from_stored(row.spec_json, row.version_hash)
         self._specs[(dag_id, row.version_hash)] = spec
         return spec
 

@@ -7,6 +7,7 @@ supervisor). Ctrl-C (or SIGTERM) stops everything and leaves no process behind.
 
 from __future__ import annotations
 
+import gc
 import signal
 import threading
 import time
@@ -69,6 +70,7 @@ def run_standalone(
     ]
     for thread in threads:
         thread.start()
+    gc.freeze()  # what start-up built lives as long as the process: no full collection walks it
     say(f"Tradewind {__version__} standalone")
     say(f"  home           {settings.home}")
     say(f"  database       {engine.url.render_as_string(hide_password=True)}")
