@@ -12,10 +12,12 @@ process keeps ``--clients`` connections busy for ``--seconds`` per scenario:
 - ``trigger under load``: ``POST /api/v2/dags/{dag_id}/dagRuns`` from a few clients while
   the others keep listing (the two kinds are reported apart).
 
-It prints p50/p99 and requests per second and writes ``bench/results/api_latency.md``.
-The generator is a small asyncio HTTP/1.1 client (keep-alive, one connection per client)
-so that it costs little CPU; it still shares the machine's cores with the server, which the
-report says.
+It prints p50/p99, requests per second and the CPU per request of the server and of the
+load generator, and writes ``bench/results/api_latency.md``. The generator is ``wrk``
+(``apt-get install wrk``) when it is installed, since it costs far less CPU than any Python
+client, else a small asyncio HTTP/1.1 client (``--generator`` chooses); both keep one
+connection per client alive. Either way it shares the machine's cores with the server, and
+the report says which one ran.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ import argparse
 import asyncio
 import base64
 import contextlib
+import importlib.util
 import json
 import multiprocessing
 import os
 import platform
+import resource
 import secrets
 import shutil
 import signal
@@ -170,9 +174,11 @@ def seed(url: str, home: Path, runs: int) -> str:
             session.execute(insert(DagRunRow), run_rows[offset : offset + 5000])
         for offset in range(0, len(ti_rows), 5000):
             session.execute(insert(TaskInstanceRow), ti_rows[offset : offset + 5000])
-    with engine.begin() as connection:
-        # Planner statistics, as a database that grew over time has them.
-        connection.exec_driver_sql("ANALYZE")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        # Planner statistics, and on PostgreSQL the visibility map that lets a count read the
+        # index alone: what autovacuum keeps for a database that grew over time.
+        postgres = engine.dialect.name == "postgresql"
+        connection.exec_driver_sql("VACUUM ANALYZE" if postgres else "ANALYZE")
     engine.dispose()
     return password
 
@@ -273,6 +279,18 @@ class Job:
     body: bytes = b""
 
 
+@dataclass(frozen=True)
+class Measured:
+    """What one job's clients saw: latencies in seconds."""
+
+    requests: int
+    seconds: float
+    p50: float
+    p99: float
+    max: float
+    errors: int
+
+
 async def _client(
     port: int, job: Job, stop_at: float, latencies: list[float], errors: list[int]
 ) -> None:
@@ -306,9 +324,19 @@ async def _client(
         writer.close()
 
 
-async def _drive(port: int, jobs: list[Job], seconds: float) -> dict[str, Any]:
+def _summary(latencies: list[float], errors: int, seconds: float) -> Measured:
+    ordered = sorted(latencies)
+    if not ordered:
+        return Measured(0, seconds, 0.0, 0.0, 0.0, errors)
+    quantiles = statistics.quantiles(ordered, n=100, method="inclusive")
+    return Measured(
+        len(ordered), seconds, statistics.median(ordered), quantiles[98], ordered[-1], errors
+    )
+
+
+async def _drive(port: int, jobs: list[Job], seconds: float) -> dict[str, Measured]:
     stop_at = time.monotonic() + seconds
-    results: dict[str, Any] = {}
+    results: dict[str, tuple[list[float], list[int]]] = {}
     tasks = []
     for job in jobs:
         latencies: list[float] = []
@@ -319,7 +347,7 @@ async def _drive(port: int, jobs: list[Job], seconds: float) -> dict[str, Any]:
     await asyncio.gather(*tasks)
     elapsed = time.monotonic() - started
     return {
-        name: {"latencies": latencies, "errors": errors, "seconds": elapsed}
+        name: _summary(latencies, len(errors), elapsed)
         for name, (latencies, errors) in results.items()
     }
 
@@ -328,19 +356,101 @@ def _generate(port: int, jobs: list[Job], seconds: float, out: Any) -> None:
     out.put(asyncio.run(_drive(port, jobs, seconds)))
 
 
-def run_load(server: Served, jobs: list[Job], seconds: float) -> dict[str, Any]:
-    """Drive ``jobs`` from a process of its own; the latencies and errors of each job, and
-    the server's CPU seconds meanwhile (under ``"server_cpu"``)."""
+def _run_asyncio(server: Served, jobs: list[Job], seconds: float) -> dict[str, Measured]:
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     process = context.Process(target=_generate, args=(server.port, jobs, seconds, queue))
-    before = cpu_seconds(server.pid)
     process.start()
-    result: dict[str, Any] = queue.get(timeout=seconds + 120)
+    result: dict[str, Measured] = queue.get(timeout=seconds + 120)
     process.join()
-    after = cpu_seconds(server.pid)
-    result["server_cpu"] = None if before is None or after is None else after - before
     return result
+
+
+#: wrk's script for one job: the request, and a summary line of JSON when it is done.
+WRK_SCRIPT = """
+wrk.method = {method}
+wrk.body = {body}
+wrk.headers["Authorization"] = {authorization}
+wrk.headers["Accept"] = "application/json"
+{content_type}
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{{"requests": %d, "microseconds": %d, "errors": %d, "p50": %d, "p99": %d, "max": %d}}\\n',
+    summary.requests, summary.duration, e.status + e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.max))
+end
+"""
+
+
+def _wrk_script(job: Job, folder: Path) -> Path:
+    """The job as a wrk Lua script (JSON string literals are Lua ones for ASCII text)."""
+    script = folder / f"{job.name}.lua"
+    script.write_text(
+        WRK_SCRIPT.format(
+            method=json.dumps(job.method),
+            body=json.dumps(job.body.decode()) if job.body else "nil",
+            authorization=json.dumps(job.authorization),
+            content_type='wrk.headers["Content-Type"] = "application/json"' if job.body else "",
+        )
+    )
+    return script
+
+
+def _run_wrk(server: Served, jobs: list[Job], seconds: float) -> dict[str, Measured]:
+    """One wrk process per job (one thread each), all at once."""
+    with tempfile.TemporaryDirectory(prefix="tw-wrk-") as folder:
+        processes = {
+            job.name: subprocess.Popen(
+                [
+                    "wrk",
+                    "--threads=1",
+                    f"--connections={job.clients}",
+                    f"--duration={max(1, round(seconds))}s",
+                    "--timeout=60s",
+                    f"--script={_wrk_script(job, Path(folder))}",
+                    f"http://127.0.0.1:{server.port}{job.path}",
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for job in jobs
+        }
+        result = {}
+        for name, process in processes.items():
+            output, _ = process.communicate(timeout=seconds + 120)
+            lines = [line for line in output.splitlines() if line.startswith('{"requests"')]
+            if process.returncode != 0 or not lines:
+                raise RuntimeError(f"wrk failed for {name}:\n{output}")
+            figures = json.loads(lines[-1])
+            result[name] = Measured(
+                requests=figures["requests"],
+                seconds=figures["microseconds"] / 1e6,
+                p50=figures["p50"] / 1e6,
+                p99=figures["p99"] / 1e6,
+                max=figures["max"] / 1e6,
+                errors=figures["errors"],
+            )
+        return result
+
+
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_load(
+    server: Served, jobs: list[Job], seconds: float, generator: str
+) -> tuple[dict[str, Measured], float | None, float]:
+    """Drive ``jobs`` from another process: what each job saw, the server's CPU seconds
+    meanwhile (None when ``/proc`` cannot tell), and the load generator's."""
+    before, generator_before = cpu_seconds(server.pid), children_cpu_seconds()
+    run = _run_wrk if generator == "wrk" else _run_asyncio
+    result = run(server, jobs, seconds)
+    after, generator_after = cpu_seconds(server.pid), children_cpu_seconds()
+    server_cpu = None if before is None or after is None else after - before
+    return result, server_cpu, generator_after - generator_before
 
 
 # -- the report ---------------------------------------------------------------------------------
@@ -357,55 +467,82 @@ class Row:
     max_ms: float
     errors: int
     cpu_ms: float | None = None
+    generator_cpu_ms: float | None = None
 
 
 def summarize(
-    database: str, scenario: str, measured: dict[str, Any], server_cpu: float | None
+    database: str,
+    scenario: str,
+    measured: Measured,
+    server_cpu: float | None,
+    generator_cpu: float | None = None,
 ) -> Row:
-    """One scenario's figures; ``server_cpu`` is the server's CPU seconds over all of its
-    requests in the scenario, shared out per request."""
-    latencies = sorted(measured["latencies"])
-    if not latencies:
-        return Row(database, scenario, 0, 0.0, 0.0, 0.0, 0.0, len(measured["errors"]))
-    quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
+    """One scenario's figures; the CPU seconds of the server and of the load generator over
+    all of the scenario's requests are shared out per request."""
+    per_request = 1000 / measured.requests if measured.requests else 0.0
     return Row(
         database=database,
         scenario=scenario,
-        requests=len(latencies),
-        per_second=len(latencies) / measured["seconds"],
-        p50_ms=statistics.median(latencies) * 1000,
-        p99_ms=quantiles[98] * 1000,
-        max_ms=latencies[-1] * 1000,
-        errors=len(measured["errors"]),
-        cpu_ms=None if server_cpu is None else server_cpu * 1000 / len(latencies),
+        requests=measured.requests,
+        per_second=measured.requests / measured.seconds if measured.seconds else 0.0,
+        p50_ms=measured.p50 * 1000,
+        p99_ms=measured.p99 * 1000,
+        max_ms=measured.max * 1000,
+        errors=measured.errors,
+        cpu_ms=None if server_cpu is None else server_cpu * per_request,
+        generator_cpu_ms=None if generator_cpu is None else generator_cpu * per_request,
     )
 
 
+GENERATORS = {
+    "wrk": "`wrk` (one thread per group of clients)",
+    "asyncio": "an asyncio HTTP/1.1 client (`bench/api_latency.py`)",
+}
+
+
+def server_stack() -> str:
+    """What uvicorn serves with here: it takes httptools and uvloop when they are installed."""
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    return f"uvicorn with {http} and {loop}"
+
+
+def _load(values: tuple[float, float, float]) -> str:
+    return "/".join(f"{value:.1f}" for value in values)
+
+
 def report(rows: list[Row], args: argparse.Namespace) -> str:
+    during = args.load_during or [0.0]
     lines = [
         "# REST API latency",
         "",
         f"`python -m bench.api_latency --db {args.db} --clients {args.clients} "
-        f"--seconds {args.seconds} --runs {args.runs} --workers {args.workers}`, "
+        f"--seconds {args.seconds} --runs {args.runs} --workers {args.workers} "
+        f"--generator {args.generator}`, "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPU cores, "
         f"Python {platform.python_version()}, {platform.system()} {platform.machine()}; "
-        f"load average {args.load_before} before, {args.load_after} after (other work on the "
-        "machine inflates latencies; the server's CPU per request does not depend on it).",
+        f"load average {args.load_before} before, {args.load_after} after, 1-minute load "
+        f"{min(during):.1f} to {max(during):.1f} at the ends of the scenarios (other work on the "
+        "machine inflates latencies, and the CPU per request a little).",
         "",
         f"One DAG with {args.runs} finished runs (2 task instances each). "
-        f"`tradewind api-server --workers {args.workers}`; {args.clients} keep-alive "
-        "connections from an asyncio load generator in its own process, on the same "
-        "machine: the generator's CPU competes with the server's for the same cores.",
+        f"`tradewind api-server --workers {args.workers}` ({server_stack()}); "
+        f"{args.clients} keep-alive connections from {GENERATORS[args.generator]} in its own "
+        "process, on the same machine: the generator's CPU competes with the server's for the "
+        "same cores. CPU ms/request: the server's processes' (from `/proc`) and the load "
+        "generator's, over the scenario's requests (not shown for the mixed scenario).",
         "",
         "| database | scenario | requests | req/s | p50 ms | p99 ms | max ms | errors "
-        "| server CPU ms/request |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| server CPU ms/request | generator CPU ms/request |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
-        cpu = "" if row.cpu_ms is None else f"{row.cpu_ms:.1f}"
+        cpu = "" if row.cpu_ms is None else f"{row.cpu_ms:.2f}"
+        generator = "" if row.generator_cpu_ms is None else f"{row.generator_cpu_ms:.2f}"
         lines.append(
             f"| {row.database} | {row.scenario} | {row.requests} | {row.per_second:.0f} | "
-            f"{row.p50_ms:.1f} | {row.p99_ms:.1f} | {row.max_ms:.1f} | {row.errors} | {cpu} |"
+            f"{row.p50_ms:.1f} | {row.p99_ms:.1f} | {row.max_ms:.1f} | {row.errors} | {cpu} "
+            f"| {generator} |"
         )
     lines += [
         "",
@@ -429,7 +566,8 @@ def measure(kind: str, args: argparse.Namespace) -> list[Row]:
             with api_server(url, home, args.workers) as server:
                 bearer = f"Bearer {token(server.port, password)}"
                 basic = "Basic " + base64.b64encode(f"admin:{password}".encode()).decode()
-                run_load(server, [Job("warm-up", 4, "GET", LIST_PATH, bearer)], 2)
+                warm_up = [Job("warm-up", 4, "GET", LIST_PATH, bearer)]
+                run_load(server, warm_up, 2, args.generator)
                 rows = []
                 scenarios = (
                     ("list, 1 client", bearer, 1),
@@ -438,18 +576,26 @@ def measure(kind: str, args: argparse.Namespace) -> list[Row]:
                 )
                 for scenario, authorization, clients in scenarios:
                     lists = Job("list", clients, "GET", LIST_PATH, authorization)
-                    measured = run_load(server, [lists], args.seconds)
-                    rows.append(summarize(kind, scenario, measured["list"], measured["server_cpu"]))
+                    measured, server_cpu, generator_cpu = run_load(
+                        server, [lists], args.seconds, args.generator
+                    )
+                    args.load_during.append(os.getloadavg()[0])
+                    rows.append(
+                        summarize(kind, scenario, measured["list"], server_cpu, generator_cpu)
+                    )
                 body = json.dumps({"logical_date": None, "conf": {"source": "bench"}}).encode()
                 mixed = [
                     Job("list", max(args.clients - TRIGGER_CLIENTS, 1), "GET", LIST_PATH, bearer),
                     Job("trigger", TRIGGER_CLIENTS, "POST", TRIGGER_PATH, bearer, body),
                 ]
-                measured = run_load(server, mixed, args.seconds)
+                measured, _, _ = run_load(server, mixed, args.seconds, args.generator)
+                args.load_during.append(os.getloadavg()[0])
                 rows.append(summarize(kind, "trigger", measured["trigger"], None))
                 rows.append(summarize(kind, "list under triggers", measured["list"], None))
             for row in rows:
-                cpu = "" if row.cpu_ms is None else f", server CPU {row.cpu_ms:.1f} ms/request"
+                cpu = "" if row.cpu_ms is None else f", server CPU {row.cpu_ms:.2f} ms/request"
+                if row.generator_cpu_ms is not None:
+                    cpu += f", generator CPU {row.generator_cpu_ms:.2f} ms/request"
                 print(
                     f"[{kind}] {row.scenario}: {row.per_second:.0f} req/s, p50 "
                     f"{row.p50_ms:.1f} ms, p99 {row.p99_ms:.1f} ms, errors {row.errors}{cpu}"
@@ -465,14 +611,30 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--runs", type=int, default=10_000)
-    parser.add_argument("--workers", type=int, default=2, help="api-server processes")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="api-server processes (default: one per core, at most 2)",
+    )
+    parser.add_argument(
+        "--generator",
+        choices=["auto", *GENERATORS],
+        default="auto",
+        help="the load generator: wrk when it is installed (auto), or the asyncio client",
+    )
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    if args.generator == "auto":
+        args.generator = "wrk" if shutil.which("wrk") else "asyncio"
+    elif args.generator == "wrk" and not shutil.which("wrk"):
+        parser.error("wrk is not installed: `apt-get install wrk`, or --generator asyncio.")
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
-    args.load_before = "/".join(f"{value:.1f}" for value in os.getloadavg())
+    args.load_during = []
+    args.load_before = _load(os.getloadavg())
     rows = [row for kind in kinds for row in measure(kind, args)]
-    args.load_after = "/".join(f"{value:.1f}" for value in os.getloadavg())
+    args.load_after = _load(os.getloadavg())
     text = report(rows, args)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text)

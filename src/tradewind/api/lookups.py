@@ -1,5 +1,5 @@
 """Finding what a request names (a DAG, a run, task instances), with its 403 or 404, and
-reading pages of them as ``…Read`` models. Shared by the routers."""
+reading pages of them as ``…Read`` models (runs as their JSON too). Shared by the routers."""
 
 from __future__ import annotations
 
@@ -7,15 +7,16 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from fastapi import HTTPException
+from fastapi import HTTPException, Response
 from sqlalchemy.orm import Session
 
 from tradewind.api.auth.roles import AuthUser, Permission
 from tradewind.api.deps import ApiState
+from tradewind.api.fast_json import dumps, json_response
 from tradewind.api.schemas.dag_runs import DagRunRead
 from tradewind.api.schemas.dags import DagVersionRead
 from tradewind.api.schemas.task_instances import TaskInstanceRead
-from tradewind.api.serialize import dag_run_read, task_instance_read, version_read
+from tradewind.api.serialize import dag_run_documents, task_instance_read, version_read
 from tradewind.contracts.dagspec import DagSpec
 from tradewind.storage.repos import dag_runs as run_repo
 from tradewind.storage.repos import dags as dag_repo
@@ -48,12 +49,16 @@ def get_dag_row(
     return row
 
 
+def run_not_found(dag_id: str, run_id: str) -> HTTPException:
+    return HTTPException(
+        404, f"The DagRun with dag_id: {dag_id!r} and run_id: {run_id!r} was not found"
+    )
+
+
 def get_run_row(session: Session, dag_id: str, run_id: str) -> DagRunRow:
     row = run_repo.get_dag_run(session=session, dag_id=dag_id, run_id=run_id)
     if row is None:
-        raise HTTPException(
-            404, f"The DagRun with dag_id: {dag_id!r} and run_id: {run_id!r} was not found"
-        )
+        raise run_not_found(dag_id, run_id)
     return row
 
 
@@ -67,13 +72,24 @@ def run_spec(state: ApiState, session: Session, run: DagRunRow) -> DagSpec:
     return spec
 
 
+def require_dag(session: Session, dag_id: str) -> None:
+    """404 unless the DAG exists."""
+    if not listing.dag_exists(session=session, dag_id=dag_id):
+        raise dag_not_found(dag_id)
+
+
 def readable_dag_ids(
-    state: ApiState, session: Session, user: AuthUser, dag_id: str
+    state: ApiState, session: Session, user: AuthUser, dag_id: str, *, must_exist: bool = True
 ) -> set[str] | None:
-    """The DAGs a list for ``dag_id`` (``~``: every DAG) covers; None means every DAG."""
+    """The DAGs a list for ``dag_id`` (``~``: every DAG) covers; None means every DAG.
+
+    ``must_exist=False`` leaves the 404 of an unknown DAG to the caller (``require_dag``).
+    """
     if dag_id == ALL:
         return state.access.readable_dag_ids(session, user)
-    get_dag_row(state, session, user, dag_id, Permission.DAGS_READ)
+    state.access.require(session, user, dag_id, Permission.DAGS_READ)
+    if must_exist:
+        require_dag(session, dag_id)
     return {dag_id}
 
 
@@ -90,17 +106,22 @@ def version_reads(
     }
 
 
+def run_page_response(rows: Sequence[Any], total: int) -> Response:
+    """A page of runs as ``DagRunCollectionRead``'s JSON, written by ``fast_json``."""
+    return json_response({"dag_runs": dag_run_documents(rows), "total_entries": total})
+
+
+def run_read(session: Session, dag_id: str, run_id: str) -> DagRunRead:
+    """The run as ``DagRunRead`` (404 when there is none), read from the JSON a list shows."""
+    row = listing.get_dag_run_view(session=session, dag_id=dag_id, run_id=run_id)
+    if row is None:
+        raise run_not_found(dag_id, run_id)
+    return DagRunRead.model_validate_json(dumps(dag_run_documents([row])[0]))
+
+
 def run_reads(session: Session, rows: Sequence[DagRunRow]) -> list[DagRunRead]:
-    names = listing.list_dag_display_names(session=session, dag_ids={row.dag_id for row in rows})
-    versions = version_reads(session, (row.dag_version_id for row in rows), names)
-    return [
-        dag_run_read(
-            row,
-            dag_version=versions.get(row.dag_version_id),
-            dag_display_name=names.get(row.dag_id, row.dag_id),
-        )
-        for row in rows
-    ]
+    """``run_read`` of each run (for routes that hold the runs' rows)."""
+    return [run_read(session, row.dag_id, row.run_id) for row in rows]
 
 
 def ti_reads(session: Session, rows: Sequence[Any]) -> list[TaskInstanceRead]:

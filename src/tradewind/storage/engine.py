@@ -1,15 +1,17 @@
 """Engines and sessions for the metadata database, from a URL.
 
 SQLite (the embedded default) gets WAL journaling, a busy timeout and enforced foreign keys
-on every connection; PostgreSQL gets a connection pool that checks connections before use.
+on every connection; PostgreSQL gets a connection pool that checks a connection before use
+when it has been idle a while (see :func:`_ping_idle_connections`).
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, exc, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -50,6 +52,37 @@ def _sqlite_engine(url: URL, *, busy_timeout: float, echo: bool) -> Engine:
     return engine
 
 
+#: Seconds a pooled PostgreSQL connection may idle before it is checked at checkout.
+PING_AFTER_IDLE = 10.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Check a pooled connection (one round trip) at checkout only if it idled a while.
+
+    ``pool_pre_ping`` does it at every checkout: a round trip per API request. A connection
+    that idled (``PING_AFTER_IDLE`` seconds or more) is the one a database restart or a
+    firewall's idle timeout has most likely broken, and it is replaced before use. One in
+    steady use is not checked: after a restart the statement that next uses it fails (that
+    request answers 503), and SQLAlchemy then replaces every connection of the pool.
+    ``pool_recycle`` still renews each connection after its time.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in = record.info.get("checked_in")
+        if checked_in is None or time.monotonic() - checked_in < PING_AFTER_IDLE:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            # The pool discards the connection and checks out another (a new one if need be).
+            raise exc.DisconnectionError(f"A pooled connection is broken: {error}") from error
+
+
 def create_engine_from_url(
     url: str | URL,
     *,
@@ -68,14 +101,15 @@ def create_engine_from_url(
         return _sqlite_engine(parsed, busy_timeout=sqlite_busy_timeout, echo=echo)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(
+    engine = create_engine(
         parsed,
         echo=echo,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_recycle=pool_recycle,
-        pool_pre_ping=True,
     )
+    _ping_idle_connections(engine)
+    return engine
 
 
 def engine_from_settings(settings: Settings) -> Engine:

@@ -17,7 +17,12 @@ from tradewind.api.errors import error_responses
 from tradewind.api.params import unsupported, values_of
 from tradewind.api.routers import dag_runs as v2
 from tradewind.api.routers.v1_shapes import dag_run_v1, v2_model, v2_order_by
-from tradewind.api.schemas.dag_runs import DagRunCreate, DagRunPatch, DagRunsBatch
+from tradewind.api.schemas.dag_runs import (
+    DagRunCollectionRead,
+    DagRunCreate,
+    DagRunPatch,
+    DagRunsBatch,
+)
 from tradewind.api.schemas.v1 import (
     DagRunCollectionReadV1,
     DagRunCreateV1,
@@ -63,7 +68,7 @@ def get_dag_runs_v1(
 ) -> DagRunCollectionReadV1:
     """Runs of the DAG (``~``: of every DAG the user may read)."""
     unsupported(query, ("updated_at_gte", "updated_at_lte"))
-    page = v2.get_dag_runs(
+    answer = v2.get_dag_runs(
         dag_id=dag_id,
         query=v2_model(
             v2.DagRunQuery,
@@ -82,6 +87,7 @@ def get_dag_runs_v1(
         session=session,
         user=user,
     )
+    page = DagRunCollectionRead.model_validate_json(bytes(answer.body))  # v2 writes its JSON itself
     return DagRunCollectionReadV1(
         dag_runs=[dag_run_v1(run) for run in page.dag_runs], total_entries=page.total_entries
     )
@@ -131,7 +137,7 @@ def get_dag_runs_batch_v1(
 ) -> DagRunCollectionReadV1:
     """Runs of several DAGs (``dag_ids``; every DAG the user may read when left out)."""
     order_by = v2_order_by(body.order_by)
-    page = v2.get_list_dag_runs_batch(
+    answer = v2.get_list_dag_runs_batch(
         dag_id=dag_id,
         body=v2_model(
             DagRunsBatch,
@@ -151,6 +157,7 @@ def get_dag_runs_batch_v1(
         session=session,
         user=user,
     )
+    page = DagRunCollectionRead.model_validate_json(bytes(answer.body))  # v2 writes its JSON itself
     return DagRunCollectionReadV1(
         dag_runs=[dag_run_v1(run) for run in page.dag_runs], total_entries=page.total_entries
     )

@@ -9,12 +9,26 @@ the table's key, so pages never overlap. NULLs sort last in both directions on e
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Select,
+    String,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session
 
@@ -127,6 +141,13 @@ def list_dag_page(
     return list(session.scalars(page.offset(offset).limit(limit))), total
 
 
+_DAG_EXISTS = select(DagRow.dag_id).where(DagRow.dag_id == bindparam("dag_id"))
+
+
+def dag_exists(*, session: Session, dag_id: str) -> bool:
+    return session.connection().execute(_DAG_EXISTS, {"dag_id": dag_id}).first() is not None
+
+
 def list_dag_display_names(*, session: Session, dag_ids: Collection[str]) -> dict[str, str]:
     """dag_id → its display name (its id when it has none), for the DAGs that exist."""
     if not dag_ids:
@@ -232,6 +253,123 @@ RUN_BOUND_FIELDS: Mapping[str, Any] = {
 }
 
 
+class RunFilters(NamedTuple):
+    """Which filters a page of runs has: the shape of its query, built once per shape."""
+
+    #: None: every DAG; "one": a single DAG (an equality, no list to expand); "several".
+    dag_ids: Literal["one", "several"] | None
+    states: bool
+    run_types: bool
+    run_id_pattern: bool
+    #: (field, op) of each date bound, in order.
+    bounds: tuple[tuple[str, str], ...]
+
+
+def _utc_naive(column: Any, dialect: str) -> ColumnElement[datetime]:
+    """A timestamp column read as a naive datetime in UTC, labelled with its name.
+
+    ``UtcDateTime`` makes each value aware in Python (1-2 µs each, most of the cost of a
+    page of runs); the API writes naive values as UTC, so the list reads them as they are
+    (SQLite stores UTC; PostgreSQL converts in the query).
+    """
+    if dialect == "postgresql":
+        return func.timezone("UTC", column, type_=DateTime()).label(column.key)
+    return type_coerce(column, DateTime()).label(column.key)
+
+
+#: The fields of a row of :func:`list_dag_run_page`, in order: a run's fields as the API
+#: shows them, its timestamps naive in UTC, ``run_type`` and ``state`` as text, its DAG's
+#: display name (its id when it has none), and its version's number and creation time (null
+#: when the version is gone).
+RUN_VIEW_FIELDS = (
+    "run_id",
+    "dag_id",
+    "logical_date",
+    "queued_at",
+    "start_date",
+    "end_date",
+    "data_interval_start",
+    "data_interval_end",
+    "run_after",
+    "last_scheduling_decision",
+    "run_type",
+    "state",
+    "conf",
+    "note",
+    "dag_version_id",
+    "dag_display_name",
+    "version_number",
+    "version_created_at",
+)
+
+
+def _run_view(dialect: str) -> Select[*tuple[Any, ...]]:
+    """The runs with ``RUN_VIEW_FIELDS``."""
+    timestamps = (
+        DagRunRow.logical_date,
+        DagRunRow.queued_at,
+        DagRunRow.start_date,
+        DagRunRow.end_date,
+        DagRunRow.data_interval_start,
+        DagRunRow.data_interval_end,
+        DagRunRow.run_after,
+        DagRunRow.last_scheduling_decision,
+    )
+    return (
+        select(
+            DagRunRow.run_id,
+            DagRunRow.dag_id,
+            *(_utc_naive(column, dialect) for column in timestamps),
+            # The enum values as text: the API writes them as they are.
+            type_coerce(DagRunRow.run_type, String()).label("run_type"),
+            type_coerce(DagRunRow.state, String()).label("state"),
+            DagRunRow.conf,
+            DagRunRow.note,
+            DagRunRow.dag_version_id,
+            func.coalesce(DagRow.dag_display_name, DagRunRow.dag_id).label("dag_display_name"),
+            DagVersionRow.version_number,
+            _utc_naive(DagVersionRow.created_at, dialect).label("version_created_at"),
+        )
+        .outerjoin(DagRow, DagRow.dag_id == DagRunRow.dag_id)
+        .outerjoin(DagVersionRow, DagVersionRow.id == DagRunRow.dag_version_id)
+    )
+
+
+def _run_conditions(filters: RunFilters) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of ``filters``, with the bind parameters ``list_dag_run_page`` fills."""
+    where: list[ColumnElement[bool]] = []
+    if filters.dag_ids == "one":
+        where.append(DagRunRow.dag_id == bindparam("dag_id"))
+    elif filters.dag_ids == "several":
+        where.append(DagRunRow.dag_id.in_(bindparam("dag_ids", expanding=True)))
+    if filters.states:
+        where.append(DagRunRow.state.in_(bindparam("states", expanding=True)))
+    if filters.run_types:
+        where.append(DagRunRow.run_type.in_(bindparam("run_types", expanding=True)))
+    if filters.run_id_pattern:
+        where.append(DagRunRow.run_id.ilike(bindparam("run_id_pattern")))
+    for number, (field, op) in enumerate(filters.bounds):
+        where.append(within(RUN_BOUND_FIELDS[field], op, bindparam(f"bound_{number}")))
+    return where
+
+
+@functools.lru_cache(maxsize=128)
+def _run_page_statements(
+    dialect: str, filters: RunFilters, order_by: tuple[tuple[str, bool], ...], limited: bool
+) -> tuple[Select[*tuple[Any, ...]], Select[*tuple[Any, ...]]]:
+    """The count and the page of runs for one shape of filters and ordering.
+
+    Built once per shape: building a statement and its cache key costs about as much as
+    running the count of ten thousand runs.
+    """
+    where = _run_conditions(filters)
+    count = select(func.count()).select_from(DagRunRow).where(*where)
+    page = order_rows(_run_view(dialect).where(*where), RUN_ORDER_FIELDS, order_by)
+    if limited:
+        page = page.limit(bindparam("limit"))
+    return count, page.offset(bindparam("offset"))
+
+
 def list_dag_run_page(
     *,
     session: Session,
@@ -243,22 +381,52 @@ def list_dag_run_page(
     order_by: OrderBy = (("id", False),),
     limit: int | None = None,
     offset: int = 0,
-) -> tuple[list[DagRunRow], int]:
-    """Runs matching every filter; ``dag_ids`` None means the runs of every DAG."""
-    stmt = select(DagRunRow)
-    if dag_ids is not None:
-        stmt = stmt.where(DagRunRow.dag_id.in_(sorted(dag_ids)))
-    if states is not None:
-        stmt = stmt.where(DagRunRow.state.in_(sorted(states)))
-    if run_types is not None:
-        stmt = stmt.where(DagRunRow.run_type.in_(sorted(run_types)))
-    if run_id_pattern:
-        stmt = stmt.where(_substring(DagRunRow.run_id, run_id_pattern))
-    for bound in bounds:
-        stmt = stmt.where(_bounded(RUN_BOUND_FIELDS[bound.field], bound))
-    total = count_rows(session, stmt)
-    page = order_rows(stmt, RUN_ORDER_FIELDS, [*order_by, ("id", False)])
-    return list(session.scalars(page.offset(offset).limit(limit))), total
+) -> tuple[Sequence[Any], int]:
+    """Runs matching every filter; ``dag_ids`` None means the runs of every DAG.
+
+    Each row has ``RUN_VIEW_FIELDS``. The count is left out when the page shows where the
+    matches end (a page shorter than ``limit``).
+    """
+    filters = RunFilters(
+        dag_ids=None if dag_ids is None else "one" if len(dag_ids) == 1 else "several",
+        states=states is not None,
+        run_types=run_types is not None,
+        run_id_pattern=bool(run_id_pattern),
+        bounds=tuple((bound.field, bound.op) for bound in bounds),
+    )
+    count, page = _run_page_statements(
+        session.get_bind().dialect.name, filters, (*order_by, ("id", False)), limit is not None
+    )
+    params: dict[str, Any] = {
+        "dag_id": next(iter(dag_ids or ()), None),
+        "dag_ids": sorted(dag_ids or ()),
+        "states": sorted(states or ()),
+        "run_types": sorted(run_types or ()),
+        "run_id_pattern": f"%{run_id_pattern}%",
+        "limit": limit,
+        "offset": offset,
+        **{f"bound_{number}": bound.value for number, bound in enumerate(bounds)},
+    }
+    # Core statements, run on the session's connection: the ORM's handling of their rows
+    # costs more than the page query itself.
+    connection = session.connection()
+    rows = connection.execute(page, params).all()
+    if (limit is None or len(rows) < limit) and (rows or offset == 0):
+        return rows, offset + len(rows)
+    return rows, int(connection.scalar(count, params) or 0)
+
+
+@functools.cache
+def _run_by_key(dialect: str) -> Select[*tuple[Any, ...]]:
+    return _run_view(dialect).where(
+        DagRunRow.dag_id == bindparam("dag_id"), DagRunRow.run_id == bindparam("run_id")
+    )
+
+
+def get_dag_run_view(*, session: Session, dag_id: str, run_id: str) -> Any | None:
+    """One run with ``RUN_VIEW_FIELDS``, or None."""
+    stmt = _run_by_key(session.get_bind().dialect.name)
+    return session.connection().execute(stmt, {"dag_id": dag_id, "run_id": run_id}).first()
 
 
 # -- task instances ------------------------------------------------------------------------------
