@@ -20,6 +20,8 @@ from tradewind.errors import ConfigError
 
 PUBLIC = {("POST", "/auth/token"), ("GET", "/api/v2/monitor/health"), ("GET", "/health")}
 PUBLIC |= {("GET", "/api/v2/version"), ("GET", "/api/v1/health")}
+PUBLIC |= {("GET", "/auth/login"), ("POST", "/auth/login")}
+PUBLIC |= {("GET", "/auth/logout"), ("POST", "/auth/logout")}
 
 
 def _basic(username: str, password: str) -> dict[str, str]:

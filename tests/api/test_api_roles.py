@@ -52,6 +52,14 @@ OPERATIONS = {
     "clear tasks": Operation("POST", "/api/v2/dags/etl/clearTaskInstances", {}, 200, "User"),
     "delete a run": Operation("DELETE", f"{RUNS}/{{fresh}}", None, 204, "User"),
     "delete a DAG": Operation("DELETE", "/api/v2/dags/doomed", None, 204, "User"),
+    "list asset aliases": Operation("GET", "/api/v2/assets/aliases", None, 200, "Viewer"),
+    # etl is not scheduled on assets: nothing queued (404) once the role may delete at all.
+    "delete queued events": Operation(
+        "DELETE", "/api/v2/dags/etl/assets/queuedEvents", None, 404, "User"
+    ),
+    "bulk variables": Operation("PATCH", "/api/v2/variables", {"actions": []}, 200, "Op"),
+    "bulk connections": Operation("PATCH", "/api/v2/connections", {"actions": []}, 200, "Op"),
+    "bulk pools": Operation("PATCH", "/api/v2/pools", {"actions": []}, 200, "Op"),
 }
 
 

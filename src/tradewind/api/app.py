@@ -1,9 +1,10 @@
 """The FastAPI application: ``create_app(settings, session_factory)``.
 
-Public routes: ``POST /auth/token``, ``GET /api/v2/monitor/health`` (and ``/health``),
-``GET /api/v2/version``, and the OpenAPI document (``/openapi.json``, ``/docs``). Every other
-route needs a bearer token or HTTP Basic credentials: the routers that hold them are
-included with the authentication dependency, so a new route cannot forget it.
+Public routes: ``POST /auth/token``, the login form (``/auth/login``, ``/auth/logout``),
+``GET /api/v2/monitor/health`` (and ``/health``), ``GET /api/v2/version``, and the OpenAPI
+document (``/openapi.json``, ``/docs``). Every other route needs a bearer token, HTTP Basic
+credentials or the session cookie: the routers that hold them are included with the
+authentication dependency, so a new route cannot forget it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi import Depends, FastAPI
 
 from tradewind.__about__ import __version__
+from tradewind.api.auth.sessions import SessionCookies
 from tradewind.api.auth.throttle import LoginThrottle
 from tradewind.api.auth.tokens import TokenService, resolve_secret_key
 from tradewind.api.deps import ApiState, current_user
@@ -51,8 +53,9 @@ DESCRIPTION = """\
 Tradewind's REST API follows Apache Airflow 3's public API (`/api/v2`): the same paths,
 parameters, field names and pagination (`limit`, `offset`, `order_by`, `total_entries`).
 
-Authenticate with a token from `POST /auth/token` (`Authorization: Bearer <token>`), or with
-HTTP Basic credentials. Errors are `{"detail": ..., "title": ...}`.
+Authenticate with a token from `POST /auth/token` (`Authorization: Bearer <token>`), with
+HTTP Basic credentials, or (in a browser) with the session cookie the login form at
+`/auth/login` sets. Errors are `{"detail": ..., "title": ...}`.
 """
 
 #: Routers anyone may call; every other router requires an authenticated user.
@@ -90,9 +93,9 @@ def create_app(
     throttle: LoginThrottle | None = None,
 ) -> FastAPI:
     """The API application over the metadata database that ``session_factory`` opens."""
+    secret_key = resolve_secret_key(settings)
     tokens = TokenService(
-        resolve_secret_key(settings),
-        expiration=timedelta(seconds=settings.api.access_token_expiration),
+        secret_key, expiration=timedelta(seconds=settings.api.access_token_expiration)
     )
     state = ApiState(
         settings=settings,
@@ -112,6 +115,9 @@ def create_app(
         generate_unique_id_function=lambda route: route.name,
     )
     app.state.tradewind = state
+    app.state.tradewind_sessions = SessionCookies(
+        secret_key, lifetime=timedelta(seconds=settings.api.session_lifetime)
+    )
     install_error_handlers(app)
     for router in PUBLIC_ROUTERS:
         app.include_router(router)

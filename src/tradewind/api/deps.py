@@ -1,12 +1,13 @@
 """What each request gets: the app's state, a database session, and its authenticated user.
 
 Authentication takes, in order: a bearer token from ``POST /auth/token``, or HTTP Basic
-credentials (for scripts written against Airflow's ``/api/v1``, which used them). Failed
-Basic logins count towards the login throttle like failed token requests; successful ones
-are remembered for a few minutes (``auth.basic_cache``), so a script sending them with every
-request pays for one password check, not one per request. Routes declare
-what they need with ``Depends(requires(Permission.…))``; DAG-scoped checks (a DAG's
-``access_control``) go through :class:`ApiState.access`.
+credentials (for scripts written against Airflow's ``/api/v1``, which used them), or the
+session cookie of the login form (``auth.sessions``; unsafe methods must come from this
+server's pages). Failed Basic logins count towards the login throttle like failed token
+requests; successful ones are remembered for a few minutes (``auth.basic_cache``), so a
+script sending them with every request pays for one password check, not one per request.
+Routes declare what they need with ``Depends(requires(Permission.…))``; DAG-scoped checks
+(a DAG's ``access_control``) go through :class:`ApiState.access`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import (
+    APIKeyCookie,
     HTTPAuthorizationCredentials,
     HTTPBasic,
     HTTPBasicCredentials,
@@ -30,6 +32,7 @@ from tradewind.api.auth.access import DagAccess
 from tradewind.api.auth.basic_cache import BasicAuthCache
 from tradewind.api.auth.errors import NotAuthenticatedError
 from tradewind.api.auth.roles import AuthUser, Permission
+from tradewind.api.auth.sessions import COOKIE_NAME, LOGIN_PATH, SessionCookies, check_same_origin
 from tradewind.api.auth.throttle import LoginThrottle
 from tradewind.api.auth.tokens import TokenService
 from tradewind.config import Settings
@@ -87,6 +90,15 @@ DbSession = Annotated[Session, Depends(get_session)]
 
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /auth/token.")
 _basic = HTTPBasic(auto_error=False, description="Username and password (Airflow /api/v1 style).")
+_session_cookie = APIKeyCookie(
+    name=COOKIE_NAME,
+    scheme_name="SessionCookie",
+    auto_error=False,
+    description=(
+        "The session cookie POST /auth/login sets (the web UI's login). POST, PUT, PATCH and "
+        "DELETE requests authenticated by it must carry an Origin or Referer of this server."
+    ),
+)
 
 
 def client_address(request: Request) -> str:
@@ -115,8 +127,12 @@ def login(
 
 
 def _active_user(session: Session, user_id: int, token_version: int) -> AuthUser | None:
-    """The user, if it still exists, is active and has this ``token_version``."""
-    row = user_repo.get_user(session=session, user_id=user_id)
+    """The user, if it still exists, is active and has this ``token_version``.
+
+    Read for every request, not cached: a new password, or a disabled or deleted user,
+    takes effect at once, on every API worker.
+    """
+    row = user_repo.get_user_identity(session=session, user_id=user_id)
     if row is None or row.token_version != token_version:
         return None
     return users.as_auth_user(row)
@@ -152,14 +168,35 @@ def basic_login(
         return user
 
 
+def session_cookies(request: Request) -> SessionCookies:
+    """The app's session cookies (``create_app`` keeps them next to the state)."""
+    cookies: SessionCookies = request.app.state.tradewind_sessions
+    return cookies
+
+
+def session_login(request: Request, session: Session, cookie: str) -> AuthUser:
+    """The user of a session cookie, if the request may use it (see ``auth.sessions``)."""
+    claims = session_cookies(request).check(cookie)
+    user = _active_user(session, claims.user_id, claims.token_version)
+    if user is None:
+        raise NotAuthenticatedError(
+            "The session's user is gone, disabled or has a new password; log in again at "
+            f"{LOGIN_PATH}."
+        )
+    check_same_origin(request.method, request.headers)
+    return user
+
+
 def current_user(
     request: Request,
     state: State,
     session: DbSession,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     basic: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
+    cookie: Annotated[str | None, Depends(_session_cookie)],
 ) -> AuthUser:
-    """The user the request authenticates as; 401 without valid credentials."""
+    """The user the request authenticates as (a bearer token, else Basic credentials, else
+    the session cookie); 401 without valid credentials."""
     if bearer is not None:
         claims = state.tokens.check(bearer.credentials)
         user = _active_user(session, claims.user_id, claims.token_version)
@@ -170,9 +207,11 @@ def current_user(
         return user
     if basic is not None:
         return basic_login(state, session, basic.username, basic.password, client_address(request))
+    if cookie:
+        return session_login(request, session, cookie)
     raise NotAuthenticatedError(
         "Not authenticated: send 'Authorization: Bearer <token>' (POST /auth/token gives one) "
-        "or HTTP Basic credentials."
+        f"or HTTP Basic credentials, or log in at {LOGIN_PATH} for a session cookie."
     )
 
 

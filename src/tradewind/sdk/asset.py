@@ -1,4 +1,5 @@
-"""Assets: named pieces of data that tasks produce and that can trigger DAG runs."""
+"""Assets: named pieces of data that tasks produce and that can trigger DAG runs, and asset
+aliases: names that stand for the assets a task says it updated while it ran."""
 
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ class BaseAsset:
 
     def iter_assets(self) -> Iterator[Asset]:
         raise NotImplementedError
+
+    def references(self) -> Iterator[dict[str, Any]]:
+        """How a task's ``outlets`` or ``inlets`` name this in the DAG's spec: an asset as
+        ``{"name", "uri", "group"}``, an alias as ``{"alias": {"name", "group"}}``."""
+        for asset in self.iter_assets():
+            yield {"name": asset.name, "uri": asset.uri, "group": asset.group}
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,6 +75,41 @@ class _AssetBooleanCondition(BaseAsset):
     def iter_assets(self) -> Iterator[Asset]:
         for item in self.objects:
             yield from item.iter_assets()
+
+    def references(self) -> Iterator[dict[str, Any]]:
+        for item in self.objects:
+            yield from item.references()
+
+
+@dataclass(frozen=True)
+class AssetAlias(BaseAsset):
+    """A name for the assets a task updates, when the task learns which only while it runs:
+    ``outlets=[AssetAlias("daily-exports")]``, and DAGs may be scheduled on it
+    (``schedule=[AssetAlias("daily-exports")]``, alone or with ``&`` and ``|``).
+
+    Tradewind records aliases and the DAGs and tasks that mention them (the API lists them),
+    but tasks cannot attach asset events to an alias yet (``outlet_events`` is not in the
+    context): an alias stands for no asset, so a task's alias outlet records no event and a
+    schedule condition on an alias alone never triggers a run. Name the assets themselves
+    to have their events trigger runs.
+    """
+
+    name: str
+    group: str = "asset"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ValueError("An AssetAlias needs a name: AssetAlias('my-alias').")
+
+    def as_condition(self) -> dict[str, Any]:
+        return {"alias": {"name": self.name, "group": self.group}}
+
+    def iter_assets(self) -> Iterator[Asset]:
+        # Which assets an alias stands for is known only at run time.
+        return iter(())
+
+    def references(self) -> Iterator[dict[str, Any]]:
+        yield self.as_condition()
 
 
 class AssetAny(_AssetBooleanCondition):

@@ -20,10 +20,10 @@ def _seconds(value: Any) -> float | None:
 
 def _assets(items: list[Any]) -> tuple[dict[str, Any], ...]:
     return tuple(
-        {"name": asset.name, "uri": asset.uri, "group": asset.group}
+        reference
         for item in items
         if isinstance(item, BaseAsset)
-        for asset in item.iter_assets()
+        for reference in item.references()
     )
 
 

@@ -22,6 +22,7 @@ from tradewind.core.asset_conditions import condition_uris, is_satisfied
 from tradewind.core.dagrun import DagRunDriver
 from tradewind.server.specs import SpecCache
 from tradewind.storage.repos import asset_events as event_repo
+from tradewind.storage.repos import assets as asset_repo
 from tradewind.storage.rows import AssetEventRow, DagRow, DagRunRow, DagVersionRow
 from tradewind.storage.sql_store import SqlStore
 
@@ -31,7 +32,9 @@ def record_outlet_events(
 ) -> list[str]:
     """Record an event for each asset the succeeded task declares as an outlet."""
     task = spec.tasks.get(key.task_id)
-    if task is None or not task.outlets:
+    # An alias outlet ({"alias": …}) stands for no asset until tasks can attach events to it.
+    outlets = [asset for asset in task.outlets if "alias" not in asset] if task else []
+    if not outlets:
         return []
     event_repo.create_asset_events(
         session=session,
@@ -47,10 +50,10 @@ def record_outlet_events(
                 source_map_index=key.map_index,
                 timestamp=now,
             )
-            for asset in task.outlets
+            for asset in outlets
         ],
     )
-    return [asset["uri"] for asset in task.outlets]
+    return [asset["uri"] for asset in outlets]
 
 
 def record_asset_event(
@@ -112,14 +115,24 @@ def _watermark(session: Session, dag_id: str) -> datetime | None:
 
 def pending_asset_events(session: Session, spec: DagSpec, now: datetime) -> list[AssetEventRow]:
     """The events of the DAG's schedule's assets that its next asset-triggered run consumes
-    (those since its last one), oldest first; none for a DAG not scheduled on assets."""
+    (those since its last one, but for those deleted through the API), oldest first; none
+    for a DAG not scheduled on assets."""
     condition = spec.timetable.get("condition") or {}
     uris = sorted(set(condition_uris(condition)))
     if not uris:
         return []
-    return event_repo.list_asset_events(
+    events = event_repo.list_asset_events(
         session=session, uris=uris, after=_watermark(session, spec.dag_id), until=now
     )
+    cleared = asset_repo.list_queue_clears(session=session, dag_id=spec.dag_id)
+    if not cleared:
+        return events
+    return [
+        event
+        for event in events
+        if (until := cleared.get((event.asset_name, event.asset_uri))) is None
+        or event.timestamp > until
+    ]
 
 
 def create_asset_triggered_runs(

@@ -1,10 +1,13 @@
-"""``/api/v2/assets``: assets, their events, events posted from outside, and materializing.
+"""``/api/v2/assets``: assets and aliases, their events, events posted from outside,
+materializing, and the events queued for DAGs' next runs.
 
-Assets are what DAGs mention (schedules, task outlets and inlets), recorded by the DAG
-processor with ids that never change. Every user who may read DAGs sees every asset; posting
-an event needs the User role, and materializing an asset needs the right to trigger the DAG
-that produces it. A posted event triggers the DAGs scheduled on the asset exactly as a
-producing task's event does: the scheduler sees it at its next look for runs.
+Assets and asset aliases are what DAGs mention (schedules, task outlets and inlets),
+recorded by the DAG processor with ids that never change. Every user who may read DAGs sees
+every asset and alias; posting an event needs the User role, and materializing an asset needs
+the right to trigger the DAG that produces it. A posted event triggers the DAGs scheduled on
+the asset exactly as a producing task's event does: the scheduler sees it at its next look
+for runs. Deleting queued events (the User role, and the right to change the DAG's runs)
+makes the scheduler leave those events out of the DAG's next run.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -23,6 +26,7 @@ from tradewind.api.lookups import get_dag_row, get_run_row, run_reads
 from tradewind.api.params import INT_MAX, Limit, Offset, OrderByList, parse_order_by
 from tradewind.api.schemas.assets import (
     AssetAliasCollectionRead,
+    AssetAliasRead,
     AssetCollectionRead,
     AssetEventCollectionRead,
     AssetEventCreate,
@@ -40,7 +44,7 @@ from tradewind.server import asset_triggers, triggering
 from tradewind.storage.repos import asset_events as event_repo
 from tradewind.storage.repos import assets as asset_repo
 from tradewind.storage.repos import listing
-from tradewind.storage.rows import AssetEventRow, AssetRow, AssetUse
+from tradewind.storage.rows import AssetAliasRow, AssetEventRow, AssetRow, AssetUse
 
 router = APIRouter(prefix="/api/v2", tags=["Asset"])
 
@@ -133,33 +137,55 @@ def get_assets(
     return AssetCollectionRead(assets=_asset_reads(session, rows), total_entries=total)
 
 
+def _alias_read(row: AssetAliasRow) -> AssetAliasRead:
+    return AssetAliasRead(id=row.id, name=row.name, group=row.group)
+
+
 @router.get(
     "/assets/aliases",
     response_model=AssetAliasCollectionRead,
+    responses=error_responses(400),
     summary="Get Asset Aliases",
     dependencies=[_READ],
 )
 def get_asset_aliases(
+    session: DbSession,
+    state: State,
     limit: Limit = 50,
     offset: Offset = 0,
     name_pattern: Annotated[str | None, Query(max_length=1500)] = None,
     order_by: OrderByList = None,
 ) -> AssetAliasCollectionRead:
-    """Tradewind has no asset aliases yet: always an empty list."""
-    parse_order_by(order_by, ("id", "name"), default=(("id", False),))
-    return AssetAliasCollectionRead(asset_aliases=[], total_entries=0)
+    """The asset aliases DAGs mention (``AssetAlias("name")``), filtered by name
+    (case-insensitive, ``%`` and ``_`` wildcards)."""
+    rows, total = asset_repo.list_alias_page(
+        session=session,
+        name_pattern=name_pattern,
+        order_by=parse_order_by(order_by, asset_repo.ALIAS_ORDER_FIELDS, default=(("id", False),)),
+        limit=state.page_limit(limit),
+        offset=offset,
+    )
+    return AssetAliasCollectionRead(
+        asset_aliases=[_alias_read(row) for row in rows], total_entries=total
+    )
 
 
 @router.get(
     "/assets/aliases/{asset_alias_id}",
+    response_model=AssetAliasRead,
     responses=error_responses(404),
     summary="Get Asset Alias",
     dependencies=[_READ],
 )
-def get_asset_alias(asset_alias_id: AssetIdPath) -> None:
-    raise HTTPException(
-        404, f"The Asset Alias with ID: `{asset_alias_id}` was not found (Tradewind has none)"
-    )
+def get_asset_alias(asset_alias_id: AssetIdPath, session: DbSession) -> AssetAliasRead:
+    row = asset_repo.get_alias(session=session, alias_id=asset_alias_id)
+    if row is None:
+        raise HTTPException(
+            404,
+            f"The Asset Alias with ID: `{asset_alias_id}` was not found; GET "
+            "/api/v2/assets/aliases lists the aliases the DAGs mention.",
+        )
+    return _alias_read(row)
 
 
 # -- events ----------------------------------------------------------------------------------
@@ -412,3 +438,108 @@ def get_dag_asset_queued_event(
             f"Queued event with dag_id: `{dag_id}` and asset_id: `{asset_id}` was not found",
         )
     return reads[0]
+
+
+# -- deleting queued events --------------------------------------------------------------------
+
+BeforeQuery = Annotated[
+    AwareDatetime | None,
+    Query(description="Only the queued events of assets first updated before this moment."),
+]
+
+
+def _clear_queued(
+    state: ApiState,
+    session: Session,
+    dag_id: str,
+    asset_ids: set[int] | None,
+    before: AwareDatetime | None,
+) -> list[QueuedEventRead]:
+    """Delete the DAG's queued events (of ``asset_ids``, or all; of assets whose first
+    queued event came before ``before``, when given): the scheduler leaves every event of
+    those assets until now out of the DAG's next asset-triggered run."""
+    reads = _queued(state, session, dag_id, asset_ids)
+    if before is not None:
+        reads = [read for read in reads if read.created_at < before]
+    asset_repo.clear_queued_events(
+        session=session,
+        dag_id=dag_id,
+        asset_ids={read.asset_id for read in reads},
+        at=state.clock(),
+    )
+    return reads
+
+
+@router.delete(
+    "/assets/{asset_id}/queuedEvents",
+    status_code=204,
+    responses=error_responses(404),
+    summary="Delete Asset Queued Events",
+)
+def delete_asset_queued_events(
+    asset_id: AssetIdPath,
+    state: State,
+    session: DbSession,
+    user: CurrentUser,
+    before: BeforeQuery = None,
+) -> Response:
+    """Delete the asset's queued events for every DAG scheduled on it whose runs the user
+    may change."""
+    user.require(Permission.RUNS_EDIT)
+    asset = _asset_or_404(session, asset_id)
+    scheduled = asset_repo.list_dags_scheduled_on(session=session, asset_ids=[asset.id])
+    cleared = [
+        read
+        for dag_id in sorted(scheduled)
+        if state.access.allows(session, user, dag_id, Permission.RUNS_EDIT)
+        for read in _clear_queued(state, session, dag_id, {asset.id}, before)
+    ]
+    if not cleared:
+        raise HTTPException(404, f"Queue event with asset_id: `{asset_id}` was not found")
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/dags/{dag_id}/assets/queuedEvents",
+    status_code=204,
+    responses=error_responses(404),
+    summary="Delete Dag Asset Queued Events",
+)
+def delete_dag_asset_queued_events(
+    dag_id: str, state: State, session: DbSession, user: CurrentUser, before: BeforeQuery = None
+) -> Response:
+    """Delete the queued events of every asset of the DAG's schedule."""
+    user.require(Permission.RUNS_EDIT)
+    get_dag_row(state, session, user, dag_id, Permission.RUNS_EDIT)
+    if not _clear_queued(state, session, dag_id, None, before):
+        raise HTTPException(404, f"Queue event with dag_id: `{dag_id}` was not found")
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/dags/{dag_id}/assets/{asset_id}/queuedEvents",
+    status_code=204,
+    responses=error_responses(404),
+    summary="Delete Dag Asset Queued Event",
+)
+def delete_dag_asset_queued_event(
+    dag_id: str,
+    asset_id: AssetIdPath,
+    state: State,
+    session: DbSession,
+    user: CurrentUser,
+    before: BeforeQuery = None,
+) -> Response:
+    """Delete the queued events of one asset for the DAG."""
+    user.require(Permission.RUNS_EDIT)
+    get_dag_row(state, session, user, dag_id, Permission.RUNS_EDIT)
+    _asset_or_404(session, asset_id)
+    if not _clear_queued(state, session, dag_id, {asset_id}, before):
+        raise HTTPException(
+            404,
+            f"Queued event with dag_id: `{dag_id}` and asset_id: `{asset_id}` was not found",
+        )
+    session.commit()
+    return Response(status_code=204)

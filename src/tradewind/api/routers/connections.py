@@ -1,4 +1,4 @@
-"""``/api/v2/connections``: list, read, create, change and delete connections.
+"""``/api/v2/connections``: list, read, create, change and delete connections, one or in bulk.
 
 Reading needs the Op role, as in Airflow. No response holds a password (it reads as ``***``
 when one is set) nor the values under secret keys of the extra (``***`` too; an extra that
@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from sqlalchemy.orm import Session
 
 from tradewind.api.auth.roles import Permission
+from tradewind.api.bulk import BulkResource, apply_bulk
 from tradewind.api.deps import ApiState, DbSession, State, requires
 from tradewind.api.errors import error_responses
 from tradewind.api.params import (
@@ -26,8 +27,10 @@ from tradewind.api.params import (
     masked_fields,
     parse_order_by,
 )
+from tradewind.api.schemas.bulk import BulkRead
 from tradewind.api.schemas.common import ErrorRead
 from tradewind.api.schemas.connections import (
+    ConnectionBulkBody,
     ConnectionCollectionRead,
     ConnectionCreate,
     ConnectionRead,
@@ -145,6 +148,20 @@ def delete_connection(connection_id: str, session: DbSession) -> Response:
     remove(session, connection_id)
     session.commit()
     return Response(status_code=204)
+
+
+@router.patch(
+    "/connections",
+    response_model=BulkRead,
+    response_model_exclude_none=True,
+    dependencies=MANAGE,
+    summary="Bulk Connections",
+)
+def bulk_connections(body: ConnectionBulkBody, session: DbSession) -> BulkRead:
+    """Create, update and delete connections. Each action applies whole or not at all (its
+    ``errors`` say why not); the actions that apply are kept. Passwords sent back as ``***``
+    keep the stored ones, as in ``PATCH``."""
+    return apply_bulk(session, body.actions, BULK)
 
 
 @router.post(
@@ -285,3 +302,39 @@ def change(
 def remove(session: Session, connection_id: str) -> None:
     if not connection_repo.delete_connection(session=session, conn_id=connection_id):
         raise not_found(connection_id)
+
+
+# -- bulk ------------------------------------------------------------------------------------
+
+
+def _bulk_create(session: Session, entity: ConnectionCreate) -> None:
+    create(session, entity)
+
+
+def _bulk_overwrite(session: Session, entity: ConnectionCreate) -> None:
+    # Every field is set (one the entity leaves out is cleared), as a new connection would be.
+    change(session, entity.connection_id, entity, list(PATCHABLE))
+
+
+def _bulk_update(session: Session, entity: ConnectionCreate, update_mask: list[str] | None) -> None:
+    change(session, entity.connection_id, entity, update_mask)
+
+
+def _existing(session: Session, connection_ids: list[str]) -> set[str]:
+    return {
+        connection_id
+        for connection_id in connection_ids
+        if connection_repo.get_connection(session=session, conn_id=connection_id) is not None
+    }
+
+
+BULK = BulkResource[ConnectionCreate](
+    noun="connections",
+    key_name="connection_ids",
+    key=lambda entity: entity.connection_id,
+    existing=_existing,
+    create=_bulk_create,
+    overwrite=_bulk_overwrite,
+    update=_bulk_update,
+    delete=remove,
+)

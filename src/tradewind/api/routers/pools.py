@@ -1,4 +1,5 @@
-"""``/api/v2/pools``: list, read, create, change and delete pools, with the slots in use.
+"""``/api/v2/pools``: list, read, create, change and delete pools (one or in bulk), with the
+slots in use.
 
 Every role reads pools (Airflow's Viewer may); changing them needs the Op role. Slots held
 are counted from the task instances: ``running``, ``queued``, ``deferred`` and
@@ -16,6 +17,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from sqlalchemy.orm import Session
 
 from tradewind.api.auth.roles import Permission
+from tradewind.api.bulk import BulkResource, apply_bulk
 from tradewind.api.deps import ApiState, DbSession, State, requires
 from tradewind.api.errors import error_responses
 from tradewind.api.params import (
@@ -26,7 +28,9 @@ from tradewind.api.params import (
     masked_fields,
     parse_order_by,
 )
+from tradewind.api.schemas.bulk import BulkRead
 from tradewind.api.schemas.pools import (
+    PoolBulkBody,
     PoolCollectionRead,
     PoolCreate,
     PoolPatch,
@@ -71,6 +75,19 @@ def get_pools(
     return PoolCollectionRead(
         pools=[PoolRead(**pool_fields(pool)) for pool in pools], total_entries=total
     )
+
+
+@router.patch(
+    "/pools",
+    response_model=BulkRead,
+    response_model_exclude_none=True,
+    dependencies=MANAGE,
+    summary="Bulk Pools",
+)
+def bulk_pools(body: PoolBulkBody, session: DbSession) -> BulkRead:
+    """Create, update and delete pools. Each action applies whole or not at all (its
+    ``errors`` say why not); the actions that apply are kept."""
+    return apply_bulk(session, body.actions, BULK)
 
 
 @router.get(
@@ -189,7 +206,10 @@ def create(session: Session, body: PoolCreate) -> None:
 
 
 def change(
-    session: Session, pool_name: str, body: PoolPatch | PoolV1Patch, update_mask: list[str] | None
+    session: Session,
+    pool_name: str,
+    body: PoolPatch | PoolV1Patch | PoolCreate,
+    update_mask: list[str] | None,
 ) -> None:
     if body.name is not None and body.name != pool_name:
         raise HTTPException(
@@ -209,3 +229,30 @@ def change(
 def remove(session: Session, pool_name: str) -> None:
     if not pool_repo.delete_pool(session=session, name=pool_name):
         raise not_found(pool_name)
+
+
+# -- bulk ------------------------------------------------------------------------------------
+
+
+def _bulk_overwrite(session: Session, entity: PoolCreate) -> None:
+    change(session, entity.name, entity, list(PATCHABLE))
+
+
+def _bulk_update(session: Session, entity: PoolCreate, update_mask: list[str] | None) -> None:
+    change(session, entity.name, entity, update_mask)
+
+
+def _existing(session: Session, names: list[str]) -> set[str]:
+    return {name for name in names if pool_repo.get_pool(session=session, name=name) is not None}
+
+
+BULK = BulkResource[PoolCreate](
+    noun="pools",
+    key_name="names",
+    key=lambda entity: entity.name,
+    existing=_existing,
+    create=create,
+    overwrite=_bulk_overwrite,
+    update=_bulk_update,
+    delete=remove,
+)

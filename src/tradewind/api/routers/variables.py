@@ -10,7 +10,6 @@ routes are shared with ``/api/v1`` (``v1_resources``).
 from __future__ import annotations
 
 import json
-from collections import Counter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
@@ -18,6 +17,7 @@ from pydantic import JsonValue
 from sqlalchemy.orm import Session
 
 from tradewind.api.auth.roles import Permission
+from tradewind.api.bulk import BulkResource, apply_bulk
 from tradewind.api.deps import ApiState, DbSession, State, requires
 from tradewind.api.errors import error_responses
 from tradewind.api.params import (
@@ -28,13 +28,9 @@ from tradewind.api.params import (
     masked_fields,
     parse_order_by,
 )
+from tradewind.api.schemas.bulk import BulkRead
 from tradewind.api.schemas.variables import (
-    BulkActionRead,
-    BulkRead,
     VariableBulkBody,
-    VariableBulkCreate,
-    VariableBulkDelete,
-    VariableBulkUpdate,
     VariableCollectionRead,
     VariableCreate,
     VariableRead,
@@ -151,16 +147,7 @@ def delete_variable(variable_key: str, session: DbSession) -> Response:
 def bulk_variables(body: VariableBulkBody, session: DbSession) -> BulkRead:
     """Create, update and delete variables. Each action applies whole or not at all (its
     ``errors`` say why not); the actions that apply are kept."""
-    result = BulkRead()
-    for action in body.actions:
-        outcome = getattr(result, action.action) or BulkActionRead()
-        setattr(result, action.action, outcome)
-        try:
-            outcome.success.extend(_apply(session, action))
-        except HTTPException as error:
-            outcome.errors.append({"error": error.detail, "status_code": error.status_code})
-    session.commit()
-    return result
+    return apply_bulk(session, body.actions, BULK)
 
 
 # -- the operations, shared with /api/v1 -------------------------------------------------------
@@ -275,55 +262,35 @@ def remove(session: Session, key: str) -> None:
 # -- bulk ------------------------------------------------------------------------------------
 
 
-def _entity_key(entity: str | VariableCreate) -> str:
-    return entity if isinstance(entity, str) else entity.key
+def _bulk_create(session: Session, entity: VariableCreate) -> None:
+    create(session, entity.key, stored_value(entity.value), entity.description)
 
 
-def _apply(
-    session: Session, action: VariableBulkCreate | VariableBulkUpdate | VariableBulkDelete
-) -> list[str]:
-    """Apply one bulk action and return the keys it changed; every check comes before the
-    first write, so an action refused (HTTPException) has changed nothing."""
-    keys = [_entity_key(entity) for entity in action.entities]
-    duplicates = sorted(key for key, count in Counter(keys).items() if count > 1)
-    if duplicates:
-        raise HTTPException(400, f"The action names these keys more than once: {duplicates}.")
-    existing = variable_repo.list_existing_keys(session=session, keys=keys)
-    if isinstance(action, VariableBulkCreate):
-        return _create_all(session, action, existing)
-    missing = [key for key in keys if key not in existing]
-    if missing and action.action_on_non_existence == "fail":
-        raise HTTPException(404, f"The variables with these keys were not found: {missing}.")
-    found = [key for key in keys if key in existing]
-    if isinstance(action, VariableBulkUpdate):
-        changes = {
-            entity.key: stored_fields(masked_fields(entity, action.update_mask, PATCHABLE))
-            for entity in action.entities
-            if entity.key in existing
-        }
-        for key, fields in changes.items():
-            change(session, key, key, fields)
-        return found
-    for key in found:
-        remove(session, key)
-    return found
+def _bulk_overwrite(session: Session, entity: VariableCreate) -> None:
+    fields = {"value": stored_value(entity.value), "description": entity.description}
+    change(session, entity.key, entity.key, fields)
 
 
-def _create_all(session: Session, action: VariableBulkCreate, existing: set[str]) -> list[str]:
-    taken = [entity.key for entity in action.entities if entity.key in existing]
-    if taken and action.action_on_existence == "fail":
-        raise HTTPException(409, f"The variables with these keys already exist: {taken}.")
-    values = {entity.key: stored_value(entity.value) for entity in action.entities}
-    done = []
-    for entity in action.entities:
-        value = values[entity.key]
-        if entity.key not in existing:
-            create(session, entity.key, value, entity.description)
-        elif action.action_on_existence == "overwrite":
-            change(
-                session, entity.key, entity.key, {"value": value, "description": entity.description}
-            )
-        else:
-            continue
-        done.append(entity.key)
-    return done
+def _bulk_update(session: Session, entity: VariableCreate, update_mask: list[str] | None) -> None:
+    change(
+        session,
+        entity.key,
+        entity.key,
+        stored_fields(masked_fields(entity, update_mask, PATCHABLE)),
+    )
+
+
+def _existing(session: Session, keys: list[str]) -> set[str]:
+    return variable_repo.list_existing_keys(session=session, keys=keys)
+
+
+BULK = BulkResource[VariableCreate](
+    noun="variables",
+    key_name="keys",
+    key=lambda entity: entity.key,
+    existing=_existing,
+    create=_bulk_create,
+    overwrite=_bulk_overwrite,
+    update=_bulk_update,
+    delete=remove,
+)

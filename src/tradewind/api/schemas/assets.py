@@ -31,6 +31,14 @@ class LastAssetEventRead(ReadModel):
     timestamp: datetime | None
 
 
+class AssetAliasRead(ReadModel):
+    """An asset alias a DAG mentions (``AssetAlias("name")``)."""
+
+    id: int
+    name: str
+    group: str
+
+
 class AssetRead(ReadModel):
     id: int
     name: str
@@ -42,14 +50,16 @@ class AssetRead(ReadModel):
     scheduled_dags: list[DagScheduleAssetReferenceRead]
     producing_tasks: list[TaskAssetReferenceRead]
     consuming_tasks: list[TaskAssetReferenceRead]
-    #: Tradewind has no asset aliases or watchers yet: always empty.
-    aliases: list[dict[str, Any]] = Field(default_factory=list)
+    #: The aliases tasks attached events of this asset to: always empty, as tasks cannot
+    #: attach events to aliases yet.
+    aliases: list[AssetAliasRead] = Field(default_factory=list)
+    #: Tradewind has no asset watchers: always empty.
     watchers: list[dict[str, Any]] = Field(default_factory=list)
     last_asset_event: LastAssetEventRead | None
 
 
 class AssetAliasCollectionRead(ReadModel):
-    asset_aliases: list[dict[str, Any]]
+    asset_aliases: list[AssetAliasRead]
     total_entries: int
 
 

@@ -1,8 +1,8 @@
-"""Logging in (``POST /auth/token``)."""
+"""Logging in (``POST /auth/token``, and the login form's ``POST /auth/login``)."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from tradewind.api.schemas.common import ReadModel, RequestBody
 
@@ -15,3 +15,12 @@ class LoginCreate(RequestBody):
 class TokenRead(ReadModel):
     access_token: str
     token_type: str = "bearer"
+
+
+class LoginForm(BaseModel):
+    """The login form's fields; others (a browser may send its button's) are ignored."""
+
+    username: str = Field(min_length=1, max_length=250)
+    password: str = Field(min_length=1, max_length=4096)
+    #: Where to go after logging in: a path on this server (anything else goes to ``/``).
+    next: str | None = None

@@ -7,12 +7,15 @@ from typing import Annotated
 
 from pydantic import Field
 
+from tradewind.api.schemas.bulk import BulkCreate, BulkDelete, BulkUpdate
 from tradewind.api.schemas.common import ReadModel, RequestBody
 
 #: Airflow's rule for connection ids (letters, digits, ``_``, ``.``, ``-``), in ASCII.
 CONNECTION_ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
 #: Connection types are identifiers (``postgres``, ``google_cloud_platform``, ``http``).
 CONN_TYPE_PATTERN = r"^[A-Za-z0-9_.+-]+$"
+
+ConnectionId = Annotated[str, Field(min_length=1, max_length=200, pattern=CONNECTION_ID_PATTERN)]
 
 #: Airflow's multi-team field; Tradewind has no teams, so only null is accepted.
 NoTeam = Annotated[None, Field(description="Tradewind has no teams: leave it out or null.")]
@@ -61,7 +64,7 @@ class ConnectionCreate(RequestBody):
     """``POST`` and ``PATCH /connections`` (and ``/api/v1``'s): ``extra`` is a JSON object as
     text, as in Airflow (anything else is refused with a 400; empty text means ``{}``)."""
 
-    connection_id: str = Field(min_length=1, max_length=200, pattern=CONNECTION_ID_PATTERN)
+    connection_id: ConnectionId
     conn_type: str = Field(min_length=1, max_length=500, pattern=CONN_TYPE_PATTERN)
     description: str | None = None
     host: str | None = Field(None, max_length=500)
@@ -71,3 +74,28 @@ class ConnectionCreate(RequestBody):
     password: str | None = None
     extra: str | None = None
     team_name: NoTeam = None
+
+
+# -- bulk (PATCH /connections) ----------------------------------------------------------------
+
+
+class ConnectionBulkCreate(BulkCreate[ConnectionCreate]):
+    pass
+
+
+class ConnectionBulkUpdate(BulkUpdate[ConnectionCreate]):
+    pass
+
+
+class ConnectionBulkDelete(BulkDelete[ConnectionId | ConnectionCreate]):
+    pass
+
+
+ConnectionBulkAction = Annotated[
+    ConnectionBulkCreate | ConnectionBulkUpdate | ConnectionBulkDelete,
+    Field(discriminator="action"),
+]
+
+
+class ConnectionBulkBody(RequestBody):
+    actions: list[ConnectionBulkAction]

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field
 
 from tradewind.api.params import INT_MAX
+from tradewind.api.schemas.bulk import BulkCreate, BulkDelete, BulkUpdate
 from tradewind.api.schemas.common import ReadModel, RequestBody
 from tradewind.storage.rows.base import ID_LENGTH
 
@@ -73,3 +74,27 @@ class PoolV1Patch(RequestBody):
     slots: PoolSlots | None = None
     description: str | None = None
     include_deferred: bool | None = None
+
+
+# -- bulk (PATCH /pools) --------------------------------------------------------------------
+
+
+class PoolBulkCreate(BulkCreate[PoolCreate]):
+    pass
+
+
+class PoolBulkUpdate(BulkUpdate[PoolCreate]):
+    pass
+
+
+class PoolBulkDelete(BulkDelete[PoolName | PoolCreate]):
+    pass
+
+
+PoolBulkAction = Annotated[
+    PoolBulkCreate | PoolBulkUpdate | PoolBulkDelete, Field(discriminator="action")
+]
+
+
+class PoolBulkBody(RequestBody):
+    actions: list[PoolBulkAction]

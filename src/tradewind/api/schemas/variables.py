@@ -3,10 +3,11 @@ Airflow 2 (``/api/v1``) shapes."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, JsonValue
 
+from tradewind.api.schemas.bulk import BulkCreate, BulkDelete, BulkUpdate
 from tradewind.api.schemas.common import ReadModel, RequestBody
 from tradewind.storage.rows.base import ID_LENGTH
 
@@ -60,26 +61,16 @@ class VariableV1Create(RequestBody):
 # -- bulk (PATCH /variables) ------------------------------------------------------------------
 
 
-class VariableBulkCreate(RequestBody):
-    action: Literal["create"]
-    entities: list[VariableCreate]
-    #: What to do when a key is taken: refuse the whole action, skip that key, or overwrite.
-    action_on_existence: Literal["fail", "skip", "overwrite"] = "fail"
+class VariableBulkCreate(BulkCreate[VariableCreate]):
+    pass
 
 
-class VariableBulkUpdate(RequestBody):
-    action: Literal["update"]
-    entities: list[VariableCreate]
-    #: What to do when a key is unknown: refuse the whole action, or skip that key.
-    action_on_non_existence: Literal["fail", "skip"] = "fail"
-    update_mask: list[str] | None = None
+class VariableBulkUpdate(BulkUpdate[VariableCreate]):
+    pass
 
 
-class VariableBulkDelete(RequestBody):
-    action: Literal["delete"]
-    #: Keys, or variables whose keys are taken.
-    entities: list[VariableKey | VariableCreate]
-    action_on_non_existence: Literal["fail", "skip"] = "fail"
+class VariableBulkDelete(BulkDelete[VariableKey | VariableCreate]):
+    pass
 
 
 VariableBulkAction = Annotated[
@@ -89,18 +80,3 @@ VariableBulkAction = Annotated[
 
 class VariableBulkBody(RequestBody):
     actions: list[VariableBulkAction]
-
-
-class BulkActionRead(ReadModel):
-    """What one action did: the keys it changed, and why it changed none (it is all or none)."""
-
-    success: list[str] = Field(default_factory=list)
-    errors: list[dict[str, object]] = Field(default_factory=list)
-
-
-class BulkRead(ReadModel):
-    """One result per kind of action the request held."""
-
-    create: BulkActionRead | None = None
-    update: BulkActionRead | None = None
-    delete: BulkActionRead | None = None

@@ -1,14 +1,16 @@
-"""``airflow.datasets``: Airflow 2's ``Dataset``, which is Tradewind's ``Asset``."""
+"""``airflow.datasets``: Airflow 2's ``Dataset``, which is Tradewind's ``Asset``, and
+``DatasetAlias``, Tradewind's ``AssetAlias``."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from tradewind.sdk.asset import Asset, AssetAll, AssetAny
+from tradewind.sdk.asset import Asset, AssetAlias, AssetAll, AssetAny
 
-__all__ = ["Dataset", "DatasetAll", "DatasetAny"]
+__all__ = ["Dataset", "DatasetAlias", "DatasetAll", "DatasetAny"]
 
+DatasetAlias = AssetAlias
 DatasetAll = AssetAll
 DatasetAny = AssetAny
 

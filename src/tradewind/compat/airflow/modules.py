@@ -59,6 +59,7 @@ _STATES = {
 }
 _ASSETS = {
     "Asset": "tradewind.sdk.asset:Asset",
+    "AssetAlias": "tradewind.sdk.asset:AssetAlias",
     "AssetAll": "tradewind.sdk.asset:AssetAll",
     "AssetAny": "tradewind.sdk.asset:AssetAny",
 }
@@ -274,7 +275,10 @@ RECIPES: dict[str, ModuleRecipe] = {
     # -- the rest ----------------------------------------------------------------------------
     "airflow.exceptions": _recipe({name: f"{_C}.exceptions:{name}" for name in _EXCEPTION_NAMES}),
     "airflow.datasets": _recipe(
-        {name: f"{_C}.datasets:{name}" for name in ("Dataset", "DatasetAll", "DatasetAny")}
+        {
+            name: f"{_C}.datasets:{name}"
+            for name in ("Dataset", "DatasetAlias", "DatasetAll", "DatasetAny")
+        }
     ),
     "airflow.timetables.interval": _recipe(
         {
@@ -419,8 +423,6 @@ NAME_HINTS: dict[str, str] = {
     "Log": _NO_DATABASE,
     "Trigger": _NO_TRIGGERER,
     "TaskDeferred": _NO_TRIGGERER,
-    "DatasetAlias": "Asset aliases are not supported yet; name the Asset (Dataset) itself.",
-    "AssetAlias": "Asset aliases are not supported yet; name the Asset itself.",
     "Metadata": (
         "Asset event metadata is not supported yet; put the details in the task's XCom instead."
     ),

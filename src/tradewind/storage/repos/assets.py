@@ -1,8 +1,11 @@
-"""Assets: recorded from the DAG specs the DAG processor stores, read by the API.
+"""Assets and asset aliases: recorded from the DAG specs the DAG processor stores, read by the API.
 
-An asset is one (name, uri) pair. :func:`sync_dag_assets` records the assets the given DAGs
-mention (schedule, task outlets and inlets) and replaces those DAGs' references;
-:func:`update_assets_active` then marks active exactly the assets an active DAG mentions.
+An asset is one (name, uri) pair; an alias is a name. :func:`sync_dag_assets` records the
+assets and aliases the given DAGs mention (schedule, task outlets and inlets) and replaces
+those DAGs' references; :func:`update_assets_active` then marks active exactly the assets an
+active DAG mentions. The queued events of an asset for a DAG deleted through the API are
+kept as a moment per (DAG, asset) (:func:`clear_queued_events`): the asset's events up to it
+no longer count towards the DAG's next asset-triggered run.
 """
 
 from __future__ import annotations
@@ -17,8 +20,17 @@ from sqlalchemy import ColumnElement, and_, delete, exists, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from tradewind.contracts.dagspec import DagSpec
-from tradewind.storage.rows import AssetEventRow, AssetReferenceRow, AssetRow, AssetUse, DagRow
-from tradewind.storage.upsert import dialect_insert
+from tradewind.storage.rows import (
+    AssetAliasReferenceRow,
+    AssetAliasRow,
+    AssetEventRow,
+    AssetQueueClearRow,
+    AssetReferenceRow,
+    AssetRow,
+    AssetUse,
+    DagRow,
+)
+from tradewind.storage.upsert import dialect_insert, upsert
 
 #: (field name, descending)
 OrderBy = Sequence[tuple[str, bool]]
@@ -33,6 +45,10 @@ ASSET_ORDER_FIELDS: Mapping[str, Any] = {
 }
 
 
+#: What asset aliases may be ordered by.
+ALIAS_ORDER_FIELDS: Mapping[str, Any] = {"id": AssetAliasRow.id, "name": AssetAliasRow.name}
+
+
 @dataclass(frozen=True, slots=True)
 class AssetMention:
     """A DAG mentions an asset: in its schedule, or as a task's outlet or inlet."""
@@ -44,16 +60,31 @@ class AssetMention:
     task_id: str = ""
 
 
-def _condition_assets(condition: Any) -> Iterator[dict[str, Any]]:
-    """The ``{"name", "uri", "group"}`` of each asset in a serialized asset condition."""
+@dataclass(frozen=True, slots=True)
+class AliasMention:
+    """A DAG mentions an asset alias: in its schedule, or as a task's outlet or inlet."""
+
+    name: str
+    group: str
+    use: AssetUse
+    task_id: str = ""
+
+
+def _condition_items(condition: Any, kind: str) -> Iterator[dict[str, Any]]:
+    """The ``kind`` ("asset": ``{"name", "uri", "group"}``; "alias": ``{"name", "group"}``)
+    of each asset or alias in a serialized asset condition."""
     if not isinstance(condition, Mapping):
         return
-    asset = condition.get("asset")
-    if isinstance(asset, Mapping):
-        yield dict(asset)
+    item = condition.get(kind)
+    if isinstance(item, Mapping):
+        yield dict(item)
     for key in ("all", "any"):
-        for item in condition.get(key) or ():
-            yield from _condition_assets(item)
+        for nested in condition.get(key) or ():
+            yield from _condition_items(nested, kind)
+
+
+def _condition_assets(condition: Any) -> Iterator[dict[str, Any]]:
+    return _condition_items(condition, "asset")
 
 
 def _mention(asset: Mapping[str, Any], use: AssetUse, task_id: str = "") -> AssetMention:
@@ -69,9 +100,34 @@ def mentions_of(spec: DagSpec) -> set[AssetMention]:
         for asset in _condition_assets(spec.timetable.get("condition"))
     }
     for task in spec.tasks.values():
-        found |= {_mention(asset, AssetUse.OUTLET, task.task_id) for asset in task.outlets}
-        found |= {_mention(asset, AssetUse.INLET, task.task_id) for asset in task.inlets}
+        for use, references in ((AssetUse.OUTLET, task.outlets), (AssetUse.INLET, task.inlets)):
+            found |= {
+                _mention(asset, use, task.task_id) for asset in references if "alias" not in asset
+            }
     return {mention for mention in found if mention.uri}
+
+
+def _alias_mention(alias: Any, use: AssetUse, task_id: str = "") -> AliasMention | None:
+    if not isinstance(alias, Mapping) or not alias.get("name"):
+        return None
+    return AliasMention(str(alias["name"]), str(alias.get("group") or "asset"), use, task_id)
+
+
+def alias_mentions_of(spec: DagSpec) -> set[AliasMention]:
+    """Every asset alias the DAG mentions, and how (outlets and inlets hold
+    ``{"alias": {"name", "group"}}`` next to the assets)."""
+    found = {
+        _alias_mention(alias, AssetUse.SCHEDULE)
+        for alias in _condition_items(spec.timetable.get("condition"), "alias")
+    }
+    for task in spec.tasks.values():
+        for use, references in ((AssetUse.OUTLET, task.outlets), (AssetUse.INLET, task.inlets)):
+            found |= {
+                _alias_mention(reference["alias"], use, task.task_id)
+                for reference in references
+                if "alias" in reference
+            }
+    return {mention for mention in found if mention is not None}
 
 
 def _asset_ids(
@@ -123,11 +179,90 @@ def upsert_assets(
     return {key: asset_id for key, (asset_id, _) in known.items()}
 
 
-def sync_dag_assets(*, session: Session, specs: Sequence[DagSpec], now: datetime) -> None:
-    """Record the assets these DAGs mention and make their references what the specs say.
+def upsert_aliases(
+    *, session: Session, aliases: Mapping[str, str], now: datetime
+) -> dict[str, int]:
+    """Record the aliases ``name → group`` not known yet; returns every one's id."""
+    if not aliases:
+        return {}
 
-    References that did not change keep their ``created_at``.
-    """
+    def known() -> dict[str, tuple[int, str]]:
+        stmt = select(AssetAliasRow.name, AssetAliasRow.id, AssetAliasRow.group).where(
+            AssetAliasRow.name.in_(sorted(aliases))
+        )
+        return {name: (alias_id, group) for name, alias_id, group in session.execute(stmt)}
+
+    found = known()
+    new = [
+        {"name": name, "group": group, "created_at": now, "updated_at": now}
+        for name, group in sorted(aliases.items())
+        if name not in found
+    ]
+    if new:
+        insert = dialect_insert(session, AssetAliasRow).on_conflict_do_nothing(
+            index_elements=["name"]
+        )
+        session.execute(insert, new)
+        found = known()
+    for name, (alias_id, group) in found.items():
+        if group != aliases[name]:
+            session.execute(
+                update(AssetAliasRow)
+                .where(AssetAliasRow.id == alias_id)
+                .values(group=aliases[name], updated_at=now)
+            )
+    return {name: alias_id for name, (alias_id, _) in found.items()}
+
+
+_Reference = tuple[int, str, AssetUse, str]
+
+
+def _replace_references(
+    session: Session,
+    table: type[AssetReferenceRow] | type[AssetAliasReferenceRow],
+    id_column: str,
+    dag_ids: Collection[str],
+    want: set[_Reference],
+    now: datetime,
+) -> None:
+    """Make the references of ``dag_ids`` in ``table`` exactly ``want`` (id, dag_id, use,
+    task_id); those that stay keep their ``created_at``."""
+    ids = getattr(table, id_column)
+    have = {
+        (row_id, dag_id, AssetUse(use), task_id)
+        for row_id, dag_id, use, task_id in session.execute(
+            select(ids, table.dag_id, table.use, table.task_id).where(
+                table.dag_id.in_(sorted(dag_ids))
+            )
+        )
+    }
+    gone = have - want
+    if gone:
+        key = tuple_(ids, table.dag_id, table.use, table.task_id)
+        session.execute(
+            delete(table).where(key.in_([(i, d, str(u), t) for i, d, u, t in sorted(gone)]))
+        )
+    added = sorted(want - have)
+    if added:
+        session.execute(
+            dialect_insert(session, table).on_conflict_do_nothing(),
+            [
+                {
+                    id_column: row_id,
+                    "dag_id": dag_id,
+                    "use": use,
+                    "task_id": task_id,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for row_id, dag_id, use, task_id in added
+            ],
+        )
+
+
+def sync_dag_assets(*, session: Session, specs: Sequence[DagSpec], now: datetime) -> None:
+    """Record the assets and aliases these DAGs mention and make their references what the
+    specs say. References that did not change keep their ``created_at``."""
     if not specs:
         return
     wanted = {spec.dag_id: mentions_of(spec) for spec in specs}
@@ -138,41 +273,17 @@ def sync_dag_assets(*, session: Session, specs: Sequence[DagSpec], now: datetime
         for dag_id, mentions in wanted.items()
         for m in mentions
     }
-    have = {
-        (row.asset_id, row.dag_id, row.use, row.task_id)
-        for row in session.scalars(
-            select(AssetReferenceRow).where(AssetReferenceRow.dag_id.in_(sorted(wanted)))
-        )
+    _replace_references(session, AssetReferenceRow, "asset_id", wanted, want, now)
+
+    aliases = {spec.dag_id: alias_mentions_of(spec) for spec in specs}
+    alias_groups = {m.name: m.group for mentions in aliases.values() for m in mentions}
+    alias_ids = upsert_aliases(session=session, aliases=alias_groups, now=now)
+    want_aliases = {
+        (alias_ids[m.name], dag_id, m.use, m.task_id)
+        for dag_id, mentions in aliases.items()
+        for m in mentions
     }
-    gone = have - want
-    if gone:
-        key = tuple_(
-            AssetReferenceRow.asset_id,
-            AssetReferenceRow.dag_id,
-            AssetReferenceRow.use,
-            AssetReferenceRow.task_id,
-        )
-        session.execute(
-            delete(AssetReferenceRow).where(
-                key.in_([(a, d, str(u), t) for a, d, u, t in sorted(gone)])
-            )
-        )
-    added = sorted(want - have)
-    if added:
-        session.execute(
-            dialect_insert(session, AssetReferenceRow).on_conflict_do_nothing(),
-            [
-                {
-                    "asset_id": asset_id,
-                    "dag_id": dag_id,
-                    "use": use,
-                    "task_id": task_id,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for asset_id, dag_id, use, task_id in added
-            ],
-        )
+    _replace_references(session, AssetAliasReferenceRow, "alias_id", aliases, want_aliases, now)
 
 
 def update_assets_active(*, session: Session) -> None:
@@ -321,3 +432,74 @@ def list_assets_by_key(
         return {}
     stmt = select(AssetRow).where(tuple_(AssetRow.name, AssetRow.uri).in_(sorted(keys)))
     return {(row.name, row.uri): row for row in session.scalars(stmt)}
+
+
+# -- asset aliases -------------------------------------------------------------------------------
+
+
+def get_alias(*, session: Session, alias_id: int) -> AssetAliasRow | None:
+    return session.get(AssetAliasRow, alias_id)
+
+
+def list_alias_page(
+    *,
+    session: Session,
+    name_pattern: str | None = None,
+    order_by: OrderBy = (("id", False),),
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[list[AssetAliasRow], int]:
+    """Aliases whose name matches ``name_pattern`` (case-insensitive, ``%``/``_`` wildcards)."""
+    stmt = select(AssetAliasRow)
+    if name_pattern:
+        stmt = stmt.where(_like_anywhere(AssetAliasRow.name, name_pattern))
+    total = int(
+        session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    )
+    for name, descending in [*order_by, ("id", False)]:
+        column = ALIAS_ORDER_FIELDS[name]
+        stmt = stmt.order_by(column.desc() if descending else column.asc())
+    return list(session.scalars(stmt.offset(offset).limit(limit))), total
+
+
+def list_alias_references(
+    *, session: Session, alias_ids: Collection[int]
+) -> dict[int, list[AssetAliasReferenceRow]]:
+    """alias id → its references, by DAG and task."""
+    found: defaultdict[int, list[AssetAliasReferenceRow]] = defaultdict(list)
+    if not alias_ids:
+        return found
+    stmt = (
+        select(AssetAliasReferenceRow)
+        .where(AssetAliasReferenceRow.alias_id.in_(sorted(alias_ids)))
+        .order_by(AssetAliasReferenceRow.dag_id, AssetAliasReferenceRow.task_id)
+    )
+    for row in session.scalars(stmt):
+        found[row.alias_id].append(row)
+    return found
+
+
+# -- queued events deleted through the API ---------------------------------------------------
+
+
+def clear_queued_events(
+    *, session: Session, dag_id: str, asset_ids: Collection[int], at: datetime
+) -> None:
+    """The events of these assets up to ``at`` no longer count towards the DAG's next
+    asset-triggered run."""
+    if not asset_ids:
+        return
+    rows = [
+        {"dag_id": dag_id, "asset_id": asset_id, "cleared_at": at} for asset_id in sorted(asset_ids)
+    ]
+    upsert(session, AssetQueueClearRow, rows, keys=("dag_id", "asset_id"), update=("cleared_at",))
+
+
+def list_queue_clears(*, session: Session, dag_id: str) -> dict[tuple[str, str], datetime]:
+    """(name, uri) of an asset → until when its events do not count for the DAG."""
+    stmt = (
+        select(AssetRow.name, AssetRow.uri, AssetQueueClearRow.cleared_at)
+        .join(AssetQueueClearRow, AssetQueueClearRow.asset_id == AssetRow.id)
+        .where(AssetQueueClearRow.dag_id == dag_id)
+    )
+    return {(name, uri): cleared_at for name, uri, cleared_at in session.execute(stmt)}

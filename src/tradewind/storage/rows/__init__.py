@@ -3,7 +3,14 @@
 Importing this package registers every table on :data:`Base.metadata`.
 """
 
-from tradewind.storage.rows.assets import AssetReferenceRow, AssetRow, AssetUse
+from tradewind.storage.rows.assets import (
+    AssetAliasReferenceRow,
+    AssetAliasRow,
+    AssetQueueClearRow,
+    AssetReferenceRow,
+    AssetRow,
+    AssetUse,
+)
 from tradewind.storage.rows.backfills import BackfillDagRunRow, BackfillRow
 from tradewind.storage.rows.base import Base
 from tradewind.storage.rows.dag_runs import DagRunRow
@@ -16,7 +23,10 @@ from tradewind.storage.rows.xcom import XComRow
 
 __all__ = [
     "DEFAULT_POOL",
+    "AssetAliasReferenceRow",
+    "AssetAliasRow",
     "AssetEventRow",
+    "AssetQueueClearRow",
     "AssetReferenceRow",
     "AssetRow",
     "AssetUse",

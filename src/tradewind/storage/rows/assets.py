@@ -1,4 +1,5 @@
-"""Assets the DAGs mention, and which DAG (and task) mentions each and how."""
+"""Assets and asset aliases the DAGs mention, which DAG (and task) mentions each and how, and
+the queued events deleted through the API."""
 
 from __future__ import annotations
 
@@ -70,3 +71,53 @@ class AssetReferenceRow(Base):
     task_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class AssetAliasRow(Base):
+    """An asset alias (``AssetAlias("name")``), known from the DAGs that mention it: a name
+    tasks attach asset events to while they run. Kept, with its id, when no DAG mentions it
+    any more."""
+
+    __tablename__ = "asset_alias"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(ASSET_TEXT_LENGTH), unique=True)
+    group: Mapped[str] = mapped_column(String(ASSET_TEXT_LENGTH), default="asset")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class AssetAliasReferenceRow(Base):
+    """One mention of an asset alias by the latest version of a DAG; goes with the DAG."""
+
+    __tablename__ = "asset_alias_reference"
+
+    alias_id: Mapped[int] = mapped_column(
+        ForeignKey("asset_alias.id", ondelete="CASCADE"), primary_key=True
+    )
+    dag_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH),
+        ForeignKey("dag.dag_id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    )
+    use: Mapped[AssetUse] = mapped_column(StrEnumType(AssetUse, 20), primary_key=True)
+    #: The task whose outlet or inlet the alias is; "" for a schedule.
+    task_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class AssetQueueClearRow(Base):
+    """The queued events of an asset for a DAG were deleted (``DELETE …/queuedEvents``): the
+    asset's events up to ``cleared_at`` no longer count towards the DAG's next run."""
+
+    __tablename__ = "asset_queue_clear"
+
+    dag_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("dag.dag_id", ondelete="CASCADE"), primary_key=True
+    )
+    asset_id: Mapped[int] = mapped_column(
+        ForeignKey("asset.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    cleared_at: Mapped[datetime]
