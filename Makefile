@@ -11,6 +11,7 @@ $(VENV)/.installed-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -U pip
 	$(BIN)/python -m pip install -q -e '.[ml]'
+	$(BIN)/python -m compileall -q src/tradewind  # as a wheel install would: no compiling at each start
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml

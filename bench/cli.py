@@ -22,7 +22,7 @@ from bench.report import read_json, text_table, write_json, write_markdown
 from bench.results import Row, Run, with_per_unit
 from bench.runner import measure, plan
 from bench.scenarios import MODES, SCENARIOS, resolve
-from bench.systems import SYSTEMS, System, available_systems
+from bench.systems import SYSTEMS, System, available_systems, compile_tradewind
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "latest.md"
 
@@ -127,6 +127,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.timeout is not None:
         systems = [system.with_timeout(args.timeout) for system in systems]
     databases = list(dict.fromkeys(args.db or ["sqlite"]))
+    if any(system.name == "tradewind" for system in systems):
+        compile_tradewind()
     started, load = datetime.now(UTC), os.getloadavg()[0]
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="tradewind-bench-") as tmp:

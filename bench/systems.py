@@ -104,6 +104,17 @@ class System(Protocol):
         ...
 
 
+def compile_tradewind() -> None:
+    """Write Tradewind's bytecode, as ``pip install`` does for a package it installs (and did
+    for Airflow's): an editable install run with ``PYTHONDONTWRITEBYTECODE=1`` would otherwise
+    compile every module again at each start, which no installed copy does."""
+    import compileall
+
+    import tradewind
+
+    compileall.compile_dir(str(Path(tradewind.__file__).parent), quiet=1)
+
+
 @dataclass(frozen=True)
 class TradewindSystem:
     """Tradewind, from the virtualenv of the interpreter running the harness."""

@@ -167,7 +167,8 @@ def _parse_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def _fast_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(passwords, "_HASHER", FAST_HASHER)
-    monkeypatch.setattr(passwords, "_DUMMY_HASH", FAST_HASHER.hash("no such user"))
+    dummy = FAST_HASHER.hash("no such user")
+    monkeypatch.setattr(passwords, "_dummy_hash", lambda: dummy)
 
 
 def sqlite_deployment(home: Path) -> Deployment:
