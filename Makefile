@@ -18,6 +18,7 @@ $(VENV)/.installed-dev: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -U pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m compileall -q src/tradewind
 	touch $@ $(VENV)/.installed-run
 
 # The standalone server with the example pipelines, unpaused so they run on their schedules.
