@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from tradewind.contracts.dataclass_fields import field_names
+
 
 @dataclass(frozen=True, slots=True)
 class TaskSpec:
@@ -135,23 +137,10 @@ class DagSpec:
         return spec
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
-
-
-def _field_names(cls: type) -> tuple[str, ...] | None:
-    """The fields of a dataclass, or None for any other class (remembered per class)."""
-    try:
-        return _FIELD_NAMES[cls]
-    except KeyError:
-        names = tuple(f.name for f in fields(cls)) if hasattr(cls, "__dataclass_fields__") else None
-        _FIELD_NAMES[cls] = names
-        return names
-
-
 def _plain(value: Any) -> Any:
     """``value`` with every spec dataclass turned into a dict, containers copied: what
     ``dataclasses.asdict`` gives for specs, many times faster (parsing builds thousands)."""
-    names = _field_names(type(value))
+    names = field_names(type(value))
     if names is not None:
         return {name: _plain(getattr(value, name)) for name in names}
     if isinstance(value, dict):

@@ -13,13 +13,13 @@ conversation they make are specified in :mod:`tradewind.runtime.comms`.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import struct
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
 
+from tradewind.contracts.dataclass_fields import field_names
 from tradewind.contracts.events import TaskEvent
 from tradewind.contracts.runs import DagRunInfo, DagRunType, TaskInstanceKey
 from tradewind.contracts.states import TaskInstanceState
@@ -93,16 +93,6 @@ class FrameError(ValueError):
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _field_names(kind: type) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(kind)
-    if names is None:
-        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
-    return names
-
-
 def to_wire(value: Any) -> Any:
     """``value`` as plain JSON data, tagging what JSON cannot hold."""
     kind = type(value)
@@ -123,7 +113,7 @@ def to_wire(value: Any) -> Any:
     if isinstance(value, datetime):
         return {_TAG: "datetime", "value": value.isoformat()}
     if _DATACLASSES.get(kind.__name__) is kind:
-        fields = {name: to_wire(getattr(value, name)) for name in _field_names(kind)}
+        fields = {name: to_wire(getattr(value, name)) for name in field_names(kind) or ()}
         return {_TAG: kind.__name__, "fields": fields}
     raise TypeError(
         f"Cannot send a {kind.__module__}.{kind.__qualname__} between processes; "
