@@ -58,6 +58,7 @@ from tradewind.server.asset_triggers import create_asset_triggered_runs, record_
 from tradewind.server.scheduler_step import RunKey, Step, Waiting, with_downstream
 from tradewind.server.specs import SessionFactory, SpecCache
 from tradewind.server.stored_backfills import advance_backfills
+from tradewind.storage.engine import hold_write_lock
 from tradewind.storage.records import TaskInstanceRecord
 from tradewind.storage.repos import dag_runs as run_repo
 from tradewind.storage.repos import dags as dag_repo
@@ -251,6 +252,9 @@ class Scheduler:
         if heartbeats is not None:
             self._heard.update(heartbeats())
         with self.session_factory() as session:
+            # A step reads, decides, then writes; on SQLite it is the writer throughout, so a
+            # task marked or cleared meanwhile is not overwritten by what the step read before.
+            hold_write_lock(session)
             step = Step(session, now, sweep=sweep, waiting=self._waiting)
             self._apply_events(step)
             for run_key, when in list(self._wakeups.items()):

@@ -52,6 +52,23 @@ def _sqlite_engine(url: URL, *, busy_timeout: float, echo: bool) -> Engine:
     return engine
 
 
+def hold_write_lock(session: Session) -> None:
+    """On SQLite, make the session's transaction a writer from now on (``BEGIN IMMEDIATE``).
+
+    SQLite has no row locks, and a transaction only becomes a writer at its first write: one
+    that reads, decides, then writes would overwrite what another writer committed in between
+    (a task marked failed while the scheduler recorded it as started, say). Code that would
+    lock rows ``FOR UPDATE`` on PostgreSQL calls this first, so that on SQLite its reads and
+    writes are one writer's. Nothing happens elsewhere, or if the transaction already writes.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    driver_connection = connection.connection.driver_connection
+    if driver_connection is not None and not driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 #: Seconds a pooled PostgreSQL connection may idle before it is checked at checkout.
 PING_AFTER_IDLE = 10.0
 

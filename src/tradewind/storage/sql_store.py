@@ -28,6 +28,7 @@ from sqlalchemy.orm.util import identity_key
 
 from tradewind.contracts.states import TaskInstanceState
 from tradewind.errors import DagRunAlreadyExistsError
+from tradewind.storage.engine import hold_write_lock
 from tradewind.storage.records import DagRunRecord, TaskInstanceRecord, TaskTryRecord
 from tradewind.storage.rows import (
     ConnectionRow,
@@ -223,7 +224,8 @@ class SqlStore:
 
     def lock_dag_run(self, dag_id: str, run_id: str) -> DagRunRecord | None:
         """The run, its row locked until the transaction ends (``FOR UPDATE``: another
-        scheduler planning the run waits; SQLite serializes its writers anyway)."""
+        scheduler planning the run waits; on SQLite the transaction becomes the writer)."""
+        hold_write_lock(self.session)
         row = self.session.execute(_LOCK_RUN, {"dag_id": dag_id, "run_id": run_id}).first()
         return None if row is None else self.dag_run_record(row)
 

@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from tradewind.contracts.states import DagRunState
+from tradewind.storage.engine import hold_write_lock
 from tradewind.storage.repos._locking import skip_locked
 from tradewind.storage.rows import BackfillDagRunRow, BackfillRow, DagRunRow
 
@@ -42,6 +43,7 @@ def create_backfill(
 def get_backfill(*, session: Session, backfill_id: int, lock: bool = False) -> BackfillRow | None:
     stmt = select(BackfillRow).where(BackfillRow.id == backfill_id)
     if lock:
+        hold_write_lock(session)
         stmt = stmt.with_for_update()
     return session.scalars(stmt).first()
 

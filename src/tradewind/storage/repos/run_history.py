@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from tradewind.contracts.states import ACTIVE_TASK_STATES
 from tradewind.contracts.states import TaskInstanceState as S
+from tradewind.storage.engine import hold_write_lock
 from tradewind.storage.rows import (
     DagRow,
     DagRunRow,
@@ -53,6 +54,7 @@ def list_dag_runs_between(
         stmt = stmt.where(DagRunRow.logical_date <= end)
     stmt = stmt.order_by(DagRunRow.run_after, DagRunRow.id)
     if lock:
+        hold_write_lock(session)
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return list(session.scalars(stmt))
 
