@@ -68,9 +68,12 @@ def get_dag_runs_v1(
 ) -> DagRunCollectionReadV1:
     """Runs of the DAG (``~``: of every DAG the user may read)."""
     unsupported(query, ("updated_at_gte", "updated_at_lte"))
-    answer = v2.get_dag_runs(
-        dag_id=dag_id,
-        query=v2_model(
+    answer = v2.dag_run_page(
+        state,
+        session,
+        user,
+        dag_id,
+        v2_model(
             v2.DagRunQuery,
             limit=query.limit,
             offset=query.offset,
@@ -83,9 +86,6 @@ def get_dag_runs_v1(
             end_date_gte=query.end_date_gte,
             end_date_lte=query.end_date_lte,
         ),
-        state=state,
-        session=session,
-        user=user,
     )
     page = DagRunCollectionRead.model_validate_json(bytes(answer.body))  # v2 writes its JSON itself
     return DagRunCollectionReadV1(
