@@ -9,7 +9,8 @@ authentication dependency, so a new route cannot forget it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from fastapi import Depends, FastAPI
@@ -104,7 +105,16 @@ def create_app(
         throttle=throttle or LoginThrottle(free_failures=settings.api.login_failures_before_delay),
         clock=clock or (lambda: datetime.now(UTC)),
     )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            state.loop_db.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Tradewind API",
         version=__version__,
         description=DESCRIPTION,

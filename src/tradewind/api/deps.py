@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import (
     APIKeyCookie,
     HTTPAuthorizationCredentials,
@@ -35,6 +36,7 @@ from tradewind.api.auth.roles import AuthUser, Permission
 from tradewind.api.auth.sessions import COOKIE_NAME, LOGIN_PATH, SessionCookies, check_same_origin
 from tradewind.api.auth.throttle import LoginThrottle
 from tradewind.api.auth.tokens import TokenService
+from tradewind.api.loop_database import LoopDatabase
 from tradewind.config import Settings
 from tradewind.server.specs import SessionFactory, SpecCache
 from tradewind.storage.repos import users as user_repo
@@ -57,9 +59,12 @@ class ApiState:
     clock: Callable[[], datetime] = _utcnow
     basic_logins: BasicAuthCache = field(default_factory=BasicAuthCache)
     access: DagAccess = field(init=False)
+    #: Sessions for code on the event loop (see ``loop_database``).
+    loop_db: LoopDatabase = field(init=False)
 
     def __post_init__(self) -> None:
         self.access = DagAccess(self.specs)
+        self.loop_db = LoopDatabase(self.session_factory)
 
     def page_limit(self, limit: int) -> int:
         """``limit``, capped at ``[api] maximum_page_limit`` as Airflow does."""
@@ -187,7 +192,7 @@ def session_login(request: Request, session: Session, cookie: str) -> AuthUser:
     return user
 
 
-def current_user(
+async def current_user(
     request: Request,
     state: State,
     session: DbSession,
@@ -196,19 +201,34 @@ def current_user(
     cookie: Annotated[str | None, Depends(_session_cookie)],
 ) -> AuthUser:
     """The user the request authenticates as (a bearer token, else Basic credentials, else
-    the session cookie); 401 without valid credentials."""
+    the session cookie); 401 without valid credentials.
+
+    A bearer token or remembered Basic credentials are checked on the event loop: a
+    signature or a cache entry and one read by primary key cost less than a hop to a worker
+    thread. Basic credentials not yet remembered (an argon2 verification) and session
+    cookies are checked in a worker thread.
+    """
     if bearer is not None:
         claims = state.tokens.check(bearer.credentials)
-        user = _active_user(session, claims.user_id, claims.token_version)
+        with state.loop_db.session() as loop_session:
+            user = _active_user(loop_session, claims.user_id, claims.token_version)
         if user is None:
             raise NotAuthenticatedError(
                 "The access token's user is gone, disabled or has a new password; log in again."
             )
         return user
     if basic is not None:
-        return basic_login(state, session, basic.username, basic.password, client_address(request))
+        address = client_address(request)
+        state.throttle.check(basic.username, address)
+        with state.loop_db.session() as loop_session:
+            user = _remembered(state, loop_session, basic.username, basic.password)
+        if user is not None:
+            return user
+        return await run_in_threadpool(
+            basic_login, state, session, basic.username, basic.password, address
+        )
     if cookie:
-        return session_login(request, session, cookie)
+        return await run_in_threadpool(session_login, request, session, cookie)
     raise NotAuthenticatedError(
         "Not authenticated: send 'Authorization: Bearer <token>' (POST /auth/token gives one) "
         f"or HTTP Basic credentials, or log in at {LOGIN_PATH} for a session cookie."

@@ -25,6 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.constants import REF_TEMPLATE
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tradewind.api.auth.errors import (
@@ -147,6 +148,16 @@ async def _operational_error(request: Request, error: Exception) -> JSONResponse
     )
 
 
+async def _pool_exhausted(request: Request, error: Exception) -> JSONResponse:
+    log.warning("No database connection for %s %s: %s", request.method, request.url.path, error)
+    return _response(
+        503,
+        "Every database connection of this API server is in use; try again shortly (a server "
+        "this busy needs a larger [database] pool_size or max_overflow).",
+        headers={"Retry-After": "5"},
+    )
+
+
 async def _bug(request: Request, error: Exception) -> JSONResponse:
     log.error("Internal error in %s %s", request.method, request.url.path, exc_info=error)
     return _response(500, "Internal server error; the API server's log has the details.")
@@ -250,4 +261,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(OperationalError, _operational_error)
+    app.add_exception_handler(PoolTimeoutError, _pool_exhausted)
     app.add_exception_handler(Exception, _bug)

@@ -98,19 +98,15 @@ def _run_states(values: Sequence[str | None] | None) -> set[DagRunState] | None:
     responses=error_responses(400, 404),
 )
 async def get_dag_runs(
-    dag_id: str,
-    query: Annotated[DagRunQuery, Query()],
-    state: State,
-    session: DbSession,
-    user: CurrentUser,
+    dag_id: str, query: Annotated[DagRunQuery, Query()], state: State, user: CurrentUser
 ) -> Response:
     """A page of the DAG's runs (``~``: of every DAG the user may read).
 
-    The busiest list, served on the event loop: its work is a page read and writing JSON
-    (by ``fast_json``, not through the response model), which costs less than the hop to a
-    worker thread does once many requests wait for the interpreter's lock.
+    The busiest list, served on the event loop (see ``loop_database``): its work is a page
+    read and writing JSON (by ``fast_json``, not through the response model).
     """
-    return dag_run_page(state, session, user, dag_id, query)
+    with state.loop_db.session() as loop_session:
+        return dag_run_page(state, loop_session, user, dag_id, query)
 
 
 def dag_run_page(
