@@ -155,14 +155,10 @@ def _remembered(state: ApiState, session: Session, username: str, password: str)
     return None
 
 
-def basic_login(
+def _verify_basic(
     state: ApiState, session: Session, username: str, password: str, address: str
 ) -> AuthUser:
-    """HTTP Basic credentials: from the cache of recent successes, or checked (and cached)."""
-    state.throttle.check(username, address)
-    user = _remembered(state, session, username, password)
-    if user is not None:
-        return user
+    """HTTP Basic credentials not remembered: checked (in a worker thread) and remembered."""
     with state.basic_logins.verifying(username, password):
         # Another request may have checked the same credentials while this one waited.
         user = _remembered(state, session, username, password)
@@ -225,7 +221,7 @@ async def current_user(
         if user is not None:
             return user
         return await run_in_threadpool(
-            basic_login, state, session, basic.username, basic.password, address
+            _verify_basic, state, session, basic.username, basic.password, address
         )
     if cookie:
         return await run_in_threadpool(session_login, request, session, cookie)
