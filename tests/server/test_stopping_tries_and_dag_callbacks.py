@@ -135,8 +135,7 @@ sqlite_scheduler, postgres_scheduler, scheduler = module_schedulers(_build, "sto
 
 
 def _gone(harness: SchedulerHarness, pid: int) -> None:
-    # Generous: on a loaded CI machine a sweep, the kill and the reaping each wait for a core.
-    harness.wait_until(f"process {pid} to end", lambda: not alive(pid), timeout=30)
+    harness.wait_until(f"process {pid} to end", lambda: not alive(pid), timeout=10)
 
 
 def _log(harness: SchedulerHarness, dag_id: str, run_id: str, task_id: str) -> str:
