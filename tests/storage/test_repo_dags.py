@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 from storage_factories import NOW
 
 from tradewind.contracts.dagspec import DagSpec, TaskSpec
+from tradewind.server.specs import SpecCache
 from tradewind.storage.repos import dags
 
 
@@ -158,3 +160,30 @@ def test_dags_whose_next_run_is_due_are_listed(session: Session) -> None:
     assert [d.dag_id for d in dags.list_dags_needing_runs(session=session, now=NOW, limit=10)] == [
         "d0"
     ]
+
+
+def test_the_spec_cache_follows_new_versions_and_reads_a_spec_once(session: Session) -> None:
+    v1, v2 = _spec(), _spec(max_active_runs=5)
+    dags.upsert_dags(session=session, specs=[v1], sources={v1.fileloc: "one"}, now=NOW)
+    cache = SpecCache()
+    first = cache.latest(session, "etl")
+    assert first is not None and first.version_hash == v1.version_hash
+
+    statements: list[str] = []
+    engine = session.get_bind()
+
+    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert cache.latest(session, "etl") is first
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    # Only the latest version's hash was read, not its spec again.
+    assert len(statements) == 1 and "spec_json" not in statements[0]
+
+    dags.upsert_dags(session=session, specs=[v2], sources={v2.fileloc: "two"}, now=NOW)
+    second = cache.latest(session, "etl")
+    assert second is not None and second.max_active_runs == 5
+    assert cache.latest(session, "missing") is None

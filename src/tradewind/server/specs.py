@@ -17,15 +17,15 @@ class SpecCache:
         self._specs: dict[tuple[str, str], DagSpec] = {}
 
     def get(self, session: Session, dag_id: str, version_hash: str | None) -> DagSpec | None:
-        if version_hash is not None:
-            spec = self._specs.get((dag_id, version_hash))
-            if spec is not None:
-                return spec
-            row = dag_repo.get_dag_version(
-                session=session, dag_id=dag_id, version_hash=version_hash
-            )
-        else:
-            row = dag_repo.get_latest_dag_version(session=session, dag_id=dag_id)
+        """The spec of this version of the DAG (None: its latest version)."""
+        if version_hash is None:
+            version_hash = dag_repo.get_latest_version_hash(session=session, dag_id=dag_id)
+            if version_hash is None:
+                return None
+        spec = self._specs.get((dag_id, version_hash))
+        if spec is not None:
+            return spec
+        row = dag_repo.get_dag_version(session=session, dag_id=dag_id, version_hash=version_hash)
         if row is None:
             return None
         spec = DagSpec.from_stored(row.spec_json, row.version_hash)
@@ -33,6 +33,7 @@ class SpecCache:
         return spec
 
     def latest(self, session: Session, dag_id: str) -> DagSpec | None:
+        """The spec of the DAG's latest version; only its hash is read once it is known."""
         return self.get(session, dag_id, None)
 
 

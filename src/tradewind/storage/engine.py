@@ -7,16 +7,36 @@ when it has been idle a while (see :func:`_ping_idle_connections`).
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event, exc, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from tradewind.config import DatabaseSettings, Settings
+
+# 19 digits in a row may be an integer beyond 64 bits, which orjson would read as a float.
+_LONG_DIGITS = re.compile(r"\d{19}")
+_LONG_DIGITS_BYTES = re.compile(rb"\d{19}")
+
+
+def _json_loads(text: str | bytes) -> Any:
+    """JSON columns (a run's conf, an event's extra) as Python values: orjson reads them
+    several times faster than ``json``, which still reads what orjson would not read
+    exactly (long numbers) or at all (NaN)."""
+    long_digits = _LONG_DIGITS_BYTES if isinstance(text, bytes) else _LONG_DIGITS
+    if long_digits.search(text) is None:  # type: ignore[arg-type]
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
 
 
 def _is_memory_sqlite(url: URL) -> bool:
@@ -33,6 +53,7 @@ def _sqlite_engine(url: URL, *, busy_timeout: float, echo: bool) -> Engine:
     engine = create_engine(
         url,
         echo=echo,
+        json_deserializer=_json_loads,
         connect_args={"check_same_thread": False, "timeout": busy_timeout},
         **kwargs,
     )
@@ -121,6 +142,7 @@ def create_engine_from_url(
     engine = create_engine(
         parsed,
         echo=echo,
+        json_deserializer=_json_loads,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_recycle=pool_recycle,

@@ -202,6 +202,16 @@ def get_latest_dag_version(*, session: Session, dag_id: str) -> DagVersionRow | 
     return list_latest_dag_versions(session=session, dag_ids=[dag_id]).get(dag_id)
 
 
+def get_latest_version_hash(*, session: Session, dag_id: str) -> str | None:
+    """The hash of the DAG's latest version (one row's key, not its spec)."""
+    return session.scalar(
+        select(DagVersionRow.version_hash)
+        .where(DagVersionRow.dag_id == dag_id)
+        .order_by(DagVersionRow.version_number.desc())
+        .limit(1)
+    )
+
+
 def get_dag_version(*, session: Session, dag_id: str, version_hash: str) -> DagVersionRow | None:
     """The (newest) version of ``dag_id`` with this hash: what a workload names."""
     return session.scalars(
