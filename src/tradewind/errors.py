@@ -24,6 +24,7 @@ to do about it.
     ├── XComNotFoundError             an upstream result that was never pushed
     ├── VariableNotFoundError         a Variable that does not exist
     ├── ConnectionNotFoundError       a Connection that does not exist
+    ├── OutletEventError              an asset event a task cannot attach (alias not an outlet…)
     ├── DagRunAlreadyExistsError      a run id that is taken
     ├── ConfigError                   a setting with a bad value
     └── InvalidTransitionError        a state change the state machine forbids
@@ -140,6 +141,11 @@ class ConnectionNotFoundError(TradewindError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class OutletEventError(TradewindError, ValueError):
+    """A task attached an asset event it cannot: through an alias that is not among its
+    outlets, or with an extra that is not JSON."""
 
 
 class ConfigError(TradewindError, ValueError):

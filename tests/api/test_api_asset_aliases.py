@@ -1,13 +1,13 @@
-"""Asset aliases: declared in DAG files (``AssetAlias``), recorded, and listed by the API.
-
-Tasks cannot attach asset events to an alias yet, so an alias stands for no asset: a task's
-alias outlet records no event, and a schedule on an alias alone never triggers a run.
+"""Asset aliases: declared in DAG files (``AssetAlias``), recorded, and listed by the API;
+the assets tasks attach events of through them, and the runs those events trigger (tasks
+run in process here).
 """
 
 from __future__ import annotations
 
 import pytest
 from tests.api.conftest import Api
+from tests.api.test_api_assets import _step_until
 
 from tradewind.sdk.asset import Asset, AssetAlias, AssetAll
 from tradewind.sdk.dag import DAG
@@ -118,7 +118,7 @@ def test_an_alias_is_kept_with_its_id_when_no_dag_mentions_it(aliased: Api) -> N
     assert after == before
 
 
-def test_an_alias_outlet_records_no_event_and_the_alias_schedule_does_not_trigger(
+def test_an_alias_outlet_nothing_is_added_through_records_no_event_and_triggers_nothing(
     aliased: Api,
 ) -> None:
     aliased.run("exporter")
@@ -137,6 +137,62 @@ def test_assets_list_no_aliases_of_their_own(aliased: Api) -> None:
     assets = aliased.ok("GET", "/api/v2/assets")["assets"]
     assert [asset["uri"] for asset in assets] == ["s3://lake/log"]
     assert assets[0]["aliases"] == []
+
+
+ATTACHING = """
+from tradewind import Asset
+from tradewind.sdk.asset import AssetAlias
+
+with DAG("attaching", schedule=None, start_date=datetime(2024, 1, 1)) as dag:
+    @task(outlets=[AssetAlias("daily-exports", group="exports")])
+    def export(*, outlet_events):
+        outlet_events[AssetAlias("daily-exports")].add(Asset("s3://lake/day-1"), extra={"n": 1})
+    export()
+"""
+
+
+@pytest.fixture
+def attaching(sql_api: Api) -> Api:
+    sql_api.dags(ATTACHING, ON_ALIAS)
+    return sql_api
+
+
+def _on_alias_runs(api: Api) -> list[dict[str, object]]:
+    runs: list[dict[str, object]] = api.ok("GET", "/api/v2/dags/on_alias/dagRuns")["dag_runs"]
+    return runs
+
+
+def test_an_asset_lists_the_aliases_it_was_attached_through(attaching: Api) -> None:
+    attaching.run("attaching")
+    assets = {
+        a["uri"]: a
+        for a in attaching.ok("GET", "/api/v2/assets", params={"only_active": False})["assets"]
+    }
+    assert [(a["name"], a["group"]) for a in assets["s3://lake/day-1"]["aliases"]] == [
+        ("daily-exports", "exports")
+    ]
+    (event,) = attaching.ok(
+        "GET", "/api/v2/assets/events", params={"asset_id": assets["s3://lake/day-1"]["id"]}
+    )["asset_events"]
+    assert (event["source_dag_id"], event["extra"]) == ("attaching", {"n": 1})
+
+
+def test_a_posted_event_of_a_resolved_asset_triggers_the_alias_dag(attaching: Api) -> None:
+    attaching.run("attaching")
+    runs = _step_until(attaching, "a run on the alias", lambda: _on_alias_runs(attaching))
+    assert [run["run_type"] for run in runs] == ["asset_triggered"]
+    attaching.deployment.run_until_finished(
+        "on_alias", str(_on_alias_runs(attaching)[0]["dag_run_id"])
+    )
+    with attaching.deployment.sessions() as session:
+        (asset,) = asset_repo.list_assets_by_key(
+            session=session, keys=[("s3://lake/day-1", "s3://lake/day-1")]
+        ).values()
+
+    attaching.ok("POST", "/api/v2/assets/events", json={"asset_id": asset.id, "extra": {"n": 2}})
+    queued = attaching.ok("GET", "/api/v2/dags/on_alias/assets/queuedEvents")["queued_events"]
+    assert [event["asset_id"] for event in queued] == [asset.id]
+    _step_until(attaching, "a second run", lambda: len(_on_alias_runs(attaching)) == 2)
 
 
 # -- the SDK -------------------------------------------------------------------------------

@@ -55,6 +55,14 @@ WHEN = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
             xcom_lengths={"return_value": 3},
             pid=12,
         ),
+        TaskEvent(
+            key=KEY,
+            state=S.SUCCESS,
+            outlet_events=(
+                {"name": "s3://x", "uri": "s3://x", "group": "asset", "extra": {"n": [1]}},
+                {"name": "y", "uri": "s3://y", "group": "g", "extra": {}, "aliases": ["a"]},
+            ),
+        ),
         DagRunInfo(
             dag_id="etl",
             run_id="r",
@@ -69,7 +77,15 @@ WHEN = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
         {1: "int key", (2, 3): "tuple key"},
         {"__tw__": "a user's key that looks like a tag"},
     ],
-    ids=["workload", "event", "run-info", "tuples", "non-string-keys", "tag-collision"],
+    ids=[
+        "workload",
+        "event",
+        "event-with-outlet-events",
+        "run-info",
+        "tuples",
+        "non-string-keys",
+        "tag-collision",
+    ],
 )
 def test_values_survive_a_frame_round_trip_unchanged(value: Any) -> None:
     (message,) = FrameDecoder().feed(encode_frame({"kind": "x", "value": value}))
@@ -77,6 +93,15 @@ def test_values_survive_a_frame_round_trip_unchanged(value: Any) -> None:
     decoded = from_wire(message)["value"]
     assert decoded == value
     assert type(decoded) is type(value)
+
+
+def test_fields_at_their_defaults_are_left_out_of_the_frame() -> None:
+    (message,) = FrameDecoder().feed(
+        encode_frame({"kind": "x", "event": TaskEvent(KEY, S.SUCCESS)})
+    )
+
+    assert set(message["event"]["fields"]) == {"key", "state"}
+    assert from_wire(message["event"]) == TaskEvent(KEY, S.SUCCESS)
 
 
 def test_enums_come_back_as_enums() -> None:

@@ -15,7 +15,9 @@ from tradewind.runtime.context import (
     VariableNotFoundError,
     build_context,
 )
+from tradewind.runtime.outlet_events import OutletEventAccessors
 from tradewind.sdk import macros
+from tradewind.sdk.asset import Asset, AssetAlias
 from tradewind.sdk.context import Context, get_current_context, set_current_context
 from tradewind.sdk.templating import TemplateOptions, make_environment, render_value
 
@@ -112,6 +114,7 @@ def test_context_has_exactly_airflows_keys() -> None:
         "next_ds",
         "next_ds_nodash",
         "next_execution_date",
+        "outlet_events",
         "outlets",
         "params",
         "prev_data_interval_end_success",
@@ -209,6 +212,14 @@ def test_triggering_asset_events_and_alias() -> None:
     context = make(scheduled_run(triggering_asset_events=events))
     assert context["triggering_asset_events"] == events
     assert context["triggering_dataset_events"] is context["triggering_asset_events"]
+
+
+def test_outlet_events_cover_the_tasks_outlets() -> None:
+    raw, alias = Asset("s3://bucket/raw"), AssetAlias("exports")
+    outlet_events = make(task=Task(outlets=[raw, alias]))["outlet_events"]
+    assert isinstance(outlet_events, OutletEventAccessors)
+    assert set(outlet_events) == {raw, alias}
+    assert outlet_events[alias] is outlet_events["exports"]
 
 
 def test_extra_entries_are_added_last() -> None:

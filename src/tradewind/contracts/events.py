@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from tradewind.contracts.runs import TaskInstanceKey
 from tradewind.contracts.states import TaskInstanceState
@@ -26,3 +27,7 @@ class TaskEvent:
     reschedule_at: datetime | None = None
     hostname: str | None = None
     pid: int | None = None
+    #: Asset events a succeeded try attached while it ran, as JSON objects: ``{"name",
+    #: "uri", "group", "extra"}`` for the extra of a declared asset outlet, plus
+    #: ``"aliases": [names]`` for an event added through asset aliases.
+    outlet_events: tuple[dict[str, Any], ...] = ()

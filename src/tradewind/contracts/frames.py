@@ -5,7 +5,8 @@ one JSON object per frame. Values that JSON cannot hold are tagged objects
 ``{"__tw__": tag, ...}``: tuples, dicts with non-string keys (or with a ``"__tw__"`` key),
 datetimes, the contract enums and the contract dataclasses (``ExecuteTask``,
 ``RunDagCallbacks``, ``TaskEvent``, ``TaskInstanceKey``, ``DagRunInfo``), so what is sent
-decodes to equal objects.
+decodes to equal objects. A dataclass's fields that hold their default are left out (the
+decoder restores them), which keeps the frequent messages small.
 
 This module is the codec only (objects ⇄ bytes, no I/O); the message kinds and the
 conversation they make are specified in :mod:`tradewind.runtime.comms`.
@@ -19,7 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
 
-from tradewind.contracts.dataclass_fields import field_names
+from tradewind.contracts.dataclass_fields import field_defaults, field_names
 from tradewind.contracts.events import TaskEvent
 from tradewind.contracts.runs import DagRunInfo, DagRunType, TaskInstanceKey
 from tradewind.contracts.states import TaskInstanceState
@@ -113,12 +114,23 @@ def to_wire(value: Any) -> Any:
     if isinstance(value, datetime):
         return {_TAG: "datetime", "value": value.isoformat()}
     if _DATACLASSES.get(kind.__name__) is kind:
-        fields = {name: to_wire(getattr(value, name)) for name in field_names(kind) or ()}
+        defaults = field_defaults(kind)
+        fields = {}
+        for name in field_names(kind) or ():
+            item = getattr(value, name)
+            if name in defaults and _is_default(item, defaults[name]):
+                continue
+            fields[name] = to_wire(item)
         return {_TAG: kind.__name__, "fields": fields}
     raise TypeError(
         f"Cannot send a {kind.__module__}.{kind.__qualname__} between processes; "
         "frames carry JSON data, datetimes, tuples and the contract types only."
     )
+
+
+def _is_default(value: Any, default: Any) -> bool:
+    # Same type too: True == 1 and 0.0 == 0, yet each must decode as it was sent.
+    return value is default or (type(value) is type(default) and value == default)
 
 
 def from_wire(data: Any) -> Any:

@@ -44,7 +44,19 @@ def retry_delay(task: TaskSpec, key: TaskInstanceKey) -> timedelta:
     return delay
 
 
-def run_info(run: DagRunRecord) -> DagRunInfo:
+def run_info(run: DagRunRecord, store: RunStore | None = None) -> DagRunInfo:
+    """What tasks see of ``run``; with ``store``, an asset-triggered run's consumed events."""
+    return _info(run, triggering_events(run, store) if store is not None else {})
+
+
+def triggering_events(run: DagRunRecord, store: RunStore) -> dict[str, list[dict[str, Any]]]:
+    """The asset events an asset-triggered run consumed, by asset URI; none for other runs."""
+    if run.run_type is not DagRunType.ASSET_TRIGGERED:
+        return {}
+    return store.list_triggering_asset_events(run.dag_id, run.run_id)
+
+
+def _info(run: DagRunRecord, triggering: dict[str, list[dict[str, Any]]]) -> DagRunInfo:
     return DagRunInfo(
         dag_id=run.dag_id,
         run_id=run.run_id,
@@ -56,6 +68,7 @@ def run_info(run: DagRunRecord) -> DagRunInfo:
         start_date=run.start_date,
         conf=dict(run.conf),
         note=run.note,
+        triggering_asset_events=triggering,
     )
 
 
@@ -71,6 +84,7 @@ class DagRunDriver:
         self.index: SpecIndex = index_spec(spec)
         self.store = store
         self.run = run
+        self._triggering: dict[str, list[dict[str, Any]]] | None = None
 
     @classmethod
     def create(
@@ -172,8 +186,14 @@ class DagRunDriver:
             max_tries=ti.max_tries,
             execution_timeout=self.index.task(ti.task_id).execution_timeout,
             reschedule_start_date=ti.reschedule_start_date,
-            run=run_info(self.run),
+            run=self.info(),
         )
+
+    def info(self) -> DagRunInfo:
+        """What the run's tasks see of it (the events it consumed read once per driver)."""
+        if self._triggering is None:
+            self._triggering = triggering_events(self.run, self.store)
+        return _info(self.run, self._triggering)
 
     # -- events ----------------------------------------------------------------------------------
 

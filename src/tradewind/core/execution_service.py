@@ -26,7 +26,7 @@ class StoreExecutionService:
         run = self.store.get_dag_run(dag_id, run_id)
         if run is None:
             raise TradewindError(f"DAG run {run_id!r} of {dag_id!r} does not exist.")
-        return run_info(run)
+        return run_info(run, self.store)
 
     def get_xcom(
         self, dag_id: str, run_id: str, task_id: str, map_index: int, key: str

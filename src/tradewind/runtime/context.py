@@ -31,6 +31,7 @@ from typing import Any, NoReturn
 
 from tradewind.contracts.runs import DagRunInfo, DagRunType
 from tradewind.errors import ConnectionNotFoundError, TradewindError, VariableNotFoundError
+from tradewind.runtime.outlet_events import OutletEventAccessors
 from tradewind.sdk import macros
 from tradewind.sdk.context import Context
 
@@ -238,6 +239,7 @@ def build_context(
         expanded_ti_count=None,
         inlets=_list_attr(task, "inlets"),
         outlets=_list_attr(task, "outlets"),
+        outlet_events=OutletEventAccessors(_list_attr(task, "outlets"), task_id),
         macros=macros,
         map_index_template=getattr(task, "map_index_template", None),
         params=params if isinstance(params, dict) else dict(params),

@@ -25,6 +25,7 @@ from tradewind.errors import TradewindError
 from tradewind.exceptions import FailTask, RescheduleTask, SkipTask, TaskTimeout
 from tradewind.runtime.client import ExecutionClient
 from tradewind.runtime.context import build_context
+from tradewind.runtime.outlet_events import OutletEventAccessors, outlet_event_reports
 from tradewind.runtime.task_instance import XCOM_RETURN_KEY, RuntimeTaskInstance
 from tradewind.runtime.task_logging import task_output
 from tradewind.sdk.connections import find_connection, use_connection_source
@@ -167,6 +168,7 @@ def run_task(
         context: dict[str, Any] = {}
         ti: RuntimeTaskInstance | None = None
         operator: Any = None
+        reports: tuple[dict[str, Any], ...] = ()
         try:
             task = dag.get_task(key.task_id)
             run = workload.run or client.get_run_info(key.dag_id, key.run_id)
@@ -210,6 +212,9 @@ def run_task(
                     result = operator.execute(context)
                     operator.post_execute(context, result)
                 _push_result(ti, operator, dag, result)
+                outlet_events = context.get("outlet_events")
+                if isinstance(outlet_events, OutletEventAccessors):
+                    reports = outlet_event_reports(outlet_events)
         except SkipTask as signal_:
             log.info("Task skipped: %s", signal_ or "SkipTask raised")
             _run_callbacks(operator or task, "skipped", context, log)
@@ -234,7 +239,7 @@ def run_task(
         if result is not None and getattr(operator, "show_return_value_in_logs", True):
             log.info("Returned value: %.500r", result)
         _run_callbacks(operator, "success", context, log)
-        return _event(workload, S.SUCCESS, start, clock(), ti)
+        return _event(workload, S.SUCCESS, start, clock(), ti, outlet_events=reports)
 
 
 def _event(
@@ -246,6 +251,7 @@ def _event(
     *,
     error: str | None = None,
     reschedule_at: datetime | None = None,
+    outlet_events: tuple[dict[str, Any], ...] = (),
 ) -> TaskEvent:
     return TaskEvent(
         key=workload.key,
@@ -257,4 +263,5 @@ def _event(
         xcom_lengths=dict(ti.xcom_lengths) if ti else {},
         reschedule_at=reschedule_at,
         hostname=_HOSTNAME,
+        outlet_events=outlet_events,
     )

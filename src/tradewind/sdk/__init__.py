@@ -1,6 +1,6 @@
 """The authoring API: what DAG files use to describe pipelines."""
 
-from tradewind.sdk.asset import Asset, AssetAll, AssetAny
+from tradewind.sdk.asset import Asset, AssetAlias, AssetAll, AssetAny, Metadata
 from tradewind.sdk.baseoperator import BaseOperator
 from tradewind.sdk.dag import DAG, dag
 from tradewind.sdk.decorators import setup, task, teardown
@@ -12,11 +12,13 @@ from tradewind.sdk.xcom_arg import XComArg
 __all__ = [
     "DAG",
     "Asset",
+    "AssetAlias",
     "AssetAll",
     "AssetAny",
     "BaseOperator",
     "Label",
     "MappedOperator",
+    "Metadata",
     "TaskGroup",
     "XComArg",
     "chain",

@@ -87,11 +87,12 @@ class AssetAlias(BaseAsset):
     ``outlets=[AssetAlias("daily-exports")]``, and DAGs may be scheduled on it
     (``schedule=[AssetAlias("daily-exports")]``, alone or with ``&`` and ``|``).
 
-    Tradewind records aliases and the DAGs and tasks that mention them (the API lists them),
-    but tasks cannot attach asset events to an alias yet (``outlet_events`` is not in the
-    context): an alias stands for no asset, so a task's alias outlet records no event and a
-    schedule condition on an alias alone never triggers a run. Name the assets themselves
-    to have their events trigger runs.
+    While it runs, the task attaches events through the alias:
+    ``context["outlet_events"][AssetAlias("daily-exports")].add(Asset("s3://x"), extra={})``
+    (or ``yield Metadata(Asset("s3://x"), {}, alias=AssetAlias("daily-exports"))``). When the
+    try succeeds, each such event is recorded for its asset, and the alias resolves to that
+    asset from then on: a DAG scheduled on the alias is triggered by this event and by every
+    later event of an asset the alias resolved to, however it was produced.
     """
 
     name: str
@@ -122,6 +123,29 @@ class AssetAll(_AssetBooleanCondition):
     """Triggers when all of its assets have been updated."""
 
     kind = "all"
+
+
+class Metadata:
+    """What a task function yields to attach an asset event while it runs:
+    ``yield Metadata(Asset("s3://x"), {"rows": 3})`` sets the extra of the event of the
+    declared outlet ``s3://x``; with ``alias=AssetAlias("a")`` the event is added through
+    that alias (which must be among the task's outlets). A string names the asset's URI or
+    the alias."""
+
+    __slots__ = ("alias", "asset", "extra")
+
+    def __init__(
+        self,
+        asset: Asset | str,
+        extra: Mapping[str, Any] | None = None,
+        alias: AssetAlias | str | None = None,
+    ) -> None:
+        self.asset = asset if isinstance(asset, Asset) else Asset(asset)
+        self.extra: dict[str, Any] = dict(extra or {})
+        self.alias = AssetAlias(alias) if isinstance(alias, str) else alias
+
+    def __repr__(self) -> str:
+        return f"Metadata({self.asset!r}, {self.extra!r}, alias={self.alias!r})"
 
 
 def asset_condition(schedule: Any) -> dict[str, Any] | None:

@@ -60,9 +60,11 @@ _CONTEXT_PARAMETER_NAMES = frozenset(
         "templates_dict",
         "map_index",
         "outlets",
+        "outlet_events",
         "inlets",
         "test_mode",
         "triggering_asset_events",
+        "triggering_dataset_events",
         "prev_ds",
         "next_ds",
     }

@@ -28,6 +28,7 @@ from tradewind.errors import TaskNotFoundError, TradewindError
 from tradewind.executors.inline import InlineExecutor
 from tradewind.runtime.dag_cache import DagFileCache
 from tradewind.runtime.runner import run_task
+from tradewind.server.asset_triggers import record_outlet_events
 from tradewind.server.run_operations import DagRunNotFoundError
 from tradewind.server.scheduler import Scheduler, SchedulerOptions
 from tradewind.server.specs import SessionFactory, SpecCache
@@ -188,7 +189,10 @@ def run_task_instance(
         store = SqlStore(session)
         run = store.get_dag_run(dag_id, run_id)
         if run is not None:
-            DagRunDriver(spec, store, run).apply_event(event, datetime.now(UTC))
+            now = datetime.now(UTC)
+            changed = DagRunDriver(spec, store, run).apply_event(event, now)
+            if changed and event.state is TaskInstanceState.SUCCESS:
+                record_outlet_events(session, spec, event.key, now, event.outlet_events)
         session.commit()
     return event
 

@@ -368,7 +368,7 @@ class Scheduler:
         if not changed:  # an older try's, or its instance was marked or cleared meanwhile
             return
         if event.state is S.SUCCESS and record_outlet_events(
-            step.session, driver.spec, event.key, step.now
+            step.session, driver.spec, event.key, step.now, event.outlet_events
         ):
             self._look_for_runs = True  # consumers of these assets may be due next step
         run_key = (event.key.dag_id, event.key.run_id)

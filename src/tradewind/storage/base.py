@@ -71,3 +71,9 @@ class RunStore(Protocol):
     def get_connection(self, conn_id: str) -> dict[str, Any] | None:
         """The connection's fields (conn_type, host, schema, login, password, port, extra)."""
         ...
+
+    def list_triggering_asset_events(
+        self, dag_id: str, run_id: str
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Asset URI → the asset events an asset-triggered run consumed, oldest first."""
+        ...

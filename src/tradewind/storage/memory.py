@@ -135,3 +135,8 @@ class MemoryStore:
     def get_connection(self, conn_id: str) -> dict[str, Any] | None:
         found = self.connections.get(conn_id)
         return dict(found) if found is not None else None
+
+    def list_triggering_asset_events(
+        self, dag_id: str, run_id: str
+    ) -> dict[str, list[dict[str, Any]]]:
+        return {}  # runs in memory (``dags test``) are never asset-triggered

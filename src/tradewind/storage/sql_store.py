@@ -30,6 +30,7 @@ from tradewind.contracts.states import TaskInstanceState
 from tradewind.errors import DagRunAlreadyExistsError
 from tradewind.storage.engine import hold_write_lock
 from tradewind.storage.records import DagRunRecord, TaskInstanceRecord, TaskTryRecord
+from tradewind.storage.repos import asset_events
 from tradewind.storage.rows import (
     ConnectionRow,
     DagRunRow,
@@ -440,4 +441,11 @@ class SqlStore:
     def set_variable(self, key: str, value: str) -> None:
         upsert(
             self.session, VariableRow, [{"key": key, "val": value}], keys=("key",), update=("val",)
+        )
+
+    def list_triggering_asset_events(
+        self, dag_id: str, run_id: str
+    ) -> dict[str, list[dict[str, Any]]]:
+        return asset_events.list_triggering_events(
+            session=self.session, dag_id=dag_id, run_id=run_id
         )

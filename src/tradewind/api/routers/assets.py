@@ -41,6 +41,7 @@ from tradewind.api.schemas.assets import (
 )
 from tradewind.api.schemas.dag_runs import DagRunRead
 from tradewind.server import asset_triggers, triggering
+from tradewind.storage.repos import asset_aliases as alias_repo
 from tradewind.storage.repos import asset_events as event_repo
 from tradewind.storage.repos import assets as asset_repo
 from tradewind.storage.repos import listing
@@ -56,6 +57,7 @@ def _asset_reads(session: Session, rows: list[AssetRow]) -> list[AssetRead]:
     ids = [row.id for row in rows]
     references = asset_repo.list_asset_references(session=session, asset_ids=ids)
     last = asset_repo.list_last_asset_events(session=session, asset_ids=ids)
+    aliases = alias_repo.list_asset_aliases(session=session, asset_ids=ids)
     reads = []
     for row in rows:
         uses: defaultdict[AssetUse, list[TaskAssetReferenceRead]] = defaultdict(list)
@@ -89,6 +91,7 @@ def _asset_reads(session: Session, rows: list[AssetRow]) -> list[AssetRead]:
                 scheduled_dags=scheduled,
                 producing_tasks=uses[AssetUse.OUTLET],
                 consuming_tasks=uses[AssetUse.INLET],
+                aliases=[_alias_read(alias) for alias in aliases.get(row.id, ())],
                 last_asset_event=(
                     LastAssetEventRead(id=event[0], timestamp=event[1]) if event else None
                 ),

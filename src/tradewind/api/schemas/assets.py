@@ -50,8 +50,7 @@ class AssetRead(ReadModel):
     scheduled_dags: list[DagScheduleAssetReferenceRead]
     producing_tasks: list[TaskAssetReferenceRead]
     consuming_tasks: list[TaskAssetReferenceRead]
-    #: The aliases tasks attached events of this asset to: always empty, as tasks cannot
-    #: attach events to aliases yet.
+    #: The aliases that resolved to this asset (a task attached an event of it through them).
     aliases: list[AssetAliasRead] = Field(default_factory=list)
     #: Tradewind has no asset watchers: always empty.
     watchers: list[dict[str, Any]] = Field(default_factory=list)

@@ -62,6 +62,7 @@ _ASSETS = {
     "AssetAlias": "tradewind.sdk.asset:AssetAlias",
     "AssetAll": "tradewind.sdk.asset:AssetAll",
     "AssetAny": "tradewind.sdk.asset:AssetAny",
+    "Metadata": "tradewind.sdk.asset:Metadata",
 }
 _BASE_HOOK = {"BaseHook": f"{_C}.hooks:BaseHook"}
 
@@ -280,6 +281,7 @@ RECIPES: dict[str, ModuleRecipe] = {
             for name in ("Dataset", "DatasetAlias", "DatasetAll", "DatasetAny")
         }
     ),
+    "airflow.datasets.metadata": _recipe({"Metadata": f"{_C}.datasets:Metadata"}),
     "airflow.timetables.interval": _recipe(
         {
             name: f"tradewind.timetables:{name}"
@@ -423,9 +425,6 @@ NAME_HINTS: dict[str, str] = {
     "Log": _NO_DATABASE,
     "Trigger": _NO_TRIGGERER,
     "TaskDeferred": _NO_TRIGGERER,
-    "Metadata": (
-        "Asset event metadata is not supported yet; put the details in the task's XCom instead."
-    ),
     "Timetable": (
         "Custom timetables are not supported: Tradewind's timetable interface differs from "
         "Airflow's. Use a cron expression, a timedelta, or one of the timetables in "

@@ -1,4 +1,5 @@
-"""Asset events: an asset was updated, by a task or from outside."""
+"""Asset events: an asset was updated, by a task or from outside; and the events each
+asset-triggered run consumed."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from tradewind.storage.rows import AssetEventRow, AssetRow
+from tradewind.storage.repos.asset_aliases import list_event_alias_names
+from tradewind.storage.rows import AssetEventRow, AssetRow, DagRunAssetEventRow, DagRunRow
+from tradewind.storage.upsert import dialect_insert
 
 
 def create_asset_events(
@@ -40,6 +43,57 @@ def list_asset_events(
     if until is not None:
         stmt = stmt.where(AssetEventRow.timestamp <= until)
     return list(session.scalars(stmt))
+
+
+def link_run_events(
+    *, session: Session, dag_id: str, run_id: str, event_ids: Collection[int]
+) -> None:
+    """Record that the run consumed these events (its ``triggering_asset_events``)."""
+    run_pk = session.scalar(
+        select(DagRunRow.id).where(DagRunRow.dag_id == dag_id, DagRunRow.run_id == run_id)
+    )
+    if run_pk is None or not event_ids:
+        return
+    session.execute(
+        dialect_insert(session, DagRunAssetEventRow).on_conflict_do_nothing(),
+        [{"dag_run_id": run_pk, "event_id": event_id} for event_id in sorted(event_ids)],
+    )
+
+
+def list_triggering_events(
+    *, session: Session, dag_id: str, run_id: str
+) -> dict[str, list[dict[str, Any]]]:
+    """Asset URI → the events the run consumed, oldest first, as the task context shows
+    them (``triggering_asset_events``)."""
+    stmt = (
+        select(AssetEventRow)
+        .join(DagRunAssetEventRow, DagRunAssetEventRow.event_id == AssetEventRow.id)
+        .join(DagRunRow, DagRunRow.id == DagRunAssetEventRow.dag_run_id)
+        .where(DagRunRow.dag_id == dag_id, DagRunRow.run_id == run_id)
+        .order_by(AssetEventRow.timestamp, AssetEventRow.id)
+    )
+    events = list(session.scalars(stmt))
+    aliases = list_event_alias_names(session=session, event_ids=[event.id for event in events])
+    found: dict[str, list[dict[str, Any]]] = {}
+    for event in events:
+        found.setdefault(event.asset_uri, []).append(
+            {
+                "id": event.id,
+                "asset": {
+                    "name": event.asset_name,
+                    "uri": event.asset_uri,
+                    "group": event.asset_group,
+                },
+                "extra": dict(event.extra or {}),
+                "source_dag_id": event.source_dag_id,
+                "source_run_id": event.source_run_id,
+                "source_task_id": event.source_task_id,
+                "source_map_index": event.source_map_index,
+                "source_aliases": [{"name": name} for name in aliases.get(event.id, ())],
+                "timestamp": event.timestamp,
+            }
+        )
+    return found
 
 
 #: What asset events may be ordered by.

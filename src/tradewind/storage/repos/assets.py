@@ -143,9 +143,14 @@ def _asset_ids(
 
 
 def upsert_assets(
-    *, session: Session, assets: Mapping[tuple[str, str], str], now: datetime
+    *,
+    session: Session,
+    assets: Mapping[tuple[str, str], str],
+    now: datetime,
+    update_groups: bool = True,
 ) -> dict[tuple[str, str], int]:
-    """Record the assets ``(name, uri) → group`` not known yet; returns every one's id.
+    """Record the assets ``(name, uri) → group`` not known yet; returns every one's id. The
+    group of a known asset changes to the one given, unless ``update_groups`` is False.
 
     Safe against another DAG processor recording the same asset at the same moment.
     """
@@ -170,7 +175,7 @@ def upsert_assets(
         session.execute(insert, new)
         known = _asset_ids(session, assets.keys())
     for key, (asset_id, group) in known.items():
-        if group != assets[key]:  # a DAG now names the asset's group differently
+        if update_groups and group != assets[key]:  # a DAG now names the group differently
             session.execute(
                 update(AssetRow)
                 .where(AssetRow.id == asset_id)

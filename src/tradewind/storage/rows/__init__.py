@@ -4,6 +4,7 @@ Importing this package registers every table on :data:`Base.metadata`.
 """
 
 from tradewind.storage.rows.assets import (
+    AssetAliasAssetRow,
     AssetAliasReferenceRow,
     AssetAliasRow,
     AssetQueueClearRow,
@@ -15,7 +16,13 @@ from tradewind.storage.rows.backfills import BackfillDagRunRow, BackfillRow
 from tradewind.storage.rows.base import Base
 from tradewind.storage.rows.dag_runs import DagRunRow
 from tradewind.storage.rows.dags import DagRow, DagVersionRow
-from tradewind.storage.rows.events import AssetEventRow, ImportErrorRow, JobRow
+from tradewind.storage.rows.events import (
+    AssetAliasEventRow,
+    AssetEventRow,
+    DagRunAssetEventRow,
+    ImportErrorRow,
+    JobRow,
+)
 from tradewind.storage.rows.resources import DEFAULT_POOL, ConnectionRow, PoolRow, VariableRow
 from tradewind.storage.rows.task_instances import LogLocationRow, TaskInstanceRow, TaskTryRow
 from tradewind.storage.rows.users import UserRow
@@ -23,6 +30,8 @@ from tradewind.storage.rows.xcom import XComRow
 
 __all__ = [
     "DEFAULT_POOL",
+    "AssetAliasAssetRow",
+    "AssetAliasEventRow",
     "AssetAliasReferenceRow",
     "AssetAliasRow",
     "AssetEventRow",
@@ -35,6 +44,7 @@ __all__ = [
     "Base",
     "ConnectionRow",
     "DagRow",
+    "DagRunAssetEventRow",
     "DagRunRow",
     "DagVersionRow",
     "ImportErrorRow",

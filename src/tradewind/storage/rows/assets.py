@@ -121,3 +121,18 @@ class AssetQueueClearRow(Base):
         ForeignKey("asset.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     cleared_at: Mapped[datetime]
+
+
+class AssetAliasAssetRow(Base):
+    """An alias resolved to an asset: a task attached an event of the asset through the
+    alias. From then on the asset's events count for the DAGs scheduled on the alias."""
+
+    __tablename__ = "asset_alias_asset"
+
+    alias_id: Mapped[int] = mapped_column(
+        ForeignKey("asset_alias.id", ondelete="CASCADE"), primary_key=True
+    )
+    asset_id: Mapped[int] = mapped_column(
+        ForeignKey("asset.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime]

@@ -1,11 +1,12 @@
-"""What happened: asset events, import errors, and the heartbeats of running jobs."""
+"""What happened: asset events (the aliases they were added through, the runs they
+triggered), import errors, and the heartbeats of running jobs."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tradewind.storage.rows.base import ID_LENGTH, Base
@@ -27,6 +28,32 @@ class AssetEventRow(Base):
     source_task_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     source_map_index: Mapped[int] = mapped_column(default=-1)
     timestamp: Mapped[datetime]
+
+
+class AssetAliasEventRow(Base):
+    """A task added the event through this asset alias."""
+
+    __tablename__ = "asset_alias_asset_event"
+
+    alias_id: Mapped[int] = mapped_column(
+        ForeignKey("asset_alias.id", ondelete="CASCADE"), primary_key=True
+    )
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("asset_event.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class DagRunAssetEventRow(Base):
+    """An asset-triggered run consumed the event (its ``triggering_asset_events``)."""
+
+    __tablename__ = "dag_run_asset_event"
+
+    dag_run_id: Mapped[int] = mapped_column(
+        ForeignKey("dag_run.id", ondelete="CASCADE"), primary_key=True
+    )
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("asset_event.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class ImportErrorRow(Base):
