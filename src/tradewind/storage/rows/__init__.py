@@ -14,7 +14,7 @@ from tradewind.storage.rows.assets import (
 )
 from tradewind.storage.rows.backfills import BackfillDagRunRow, BackfillRow
 from tradewind.storage.rows.base import Base
-from tradewind.storage.rows.dag_runs import DagRunRow
+from tradewind.storage.rows.dag_runs import DagRunCountRow, DagRunRow
 from tradewind.storage.rows.dags import DagRow, DagVersionRow
 from tradewind.storage.rows.events import (
     AssetAliasEventRow,
@@ -45,6 +45,7 @@ __all__ = [
     "ConnectionRow",
     "DagRow",
     "DagRunAssetEventRow",
+    "DagRunCountRow",
     "DagRunRow",
     "DagVersionRow",
     "ImportErrorRow",

@@ -53,3 +53,18 @@ class DagRunRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     #: When a scheduler last planned the run: the least recently planned runs go first.
     last_scheduling_decision: Mapped[datetime | None]
+
+
+class DagRunCountRow(Base):
+    """How many runs a DAG has, kept by the database itself.
+
+    Triggers on ``dag_run`` (migration 0007) add and subtract as runs are inserted and
+    deleted, by any writer, in the writer's transaction: a page of the API's runs list reads
+    its ``total_entries`` here instead of counting every run for every page. Not written by
+    Tradewind's code.
+    """
+
+    __tablename__ = "dag_run_count"
+
+    dag_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    runs: Mapped[int]
