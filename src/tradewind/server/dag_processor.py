@@ -60,6 +60,7 @@ class DagProcessor:
         self.clock = clock
         self._seen: dict[str, float] = {}
         self._parsed = False
+        self.job_id: int | None = None
 
     def _snapshot(self) -> dict[str, float]:
         files: list[str] = []
@@ -153,18 +154,24 @@ class DagProcessor:
         )
         return report
 
+    def register(self) -> int:
+        """Record this processor as a ``dag_processor`` job (health reports it); once."""
+        if self.job_id is None:
+            with self.session_factory() as session:
+                job = job_repo.create_job(
+                    session=session,
+                    kind="dag_processor",
+                    hostname=socket.gethostname(),
+                    pid=os.getpid(),
+                    now=self.clock(),
+                )
+                session.commit()
+                self.job_id = job.id
+        return self.job_id
+
     def run(self, stop: threading.Event) -> None:
-        """Register as a ``dag_processor`` job (health reports it) and parse until ``stop``."""
-        with self.session_factory() as session:
-            job = job_repo.create_job(
-                session=session,
-                kind="dag_processor",
-                hostname=socket.gethostname(),
-                pid=os.getpid(),
-                now=self.clock(),
-            )
-            session.commit()
-            job_id = job.id
+        """Register (unless :meth:`register` did) and parse until ``stop``."""
+        job_id = self.register()
         try:
             self._loop(stop, job_id)
         finally:

@@ -201,18 +201,24 @@ class Scheduler:
         self._look_for_runs = True
         self._wake.set()
 
+    def register(self) -> int:
+        """Record this scheduler as a ``scheduler`` job (health reports it); once."""
+        if self.job_id is None:
+            with self.session_factory() as session:
+                job = job_repo.create_job(
+                    session=session,
+                    kind="scheduler",
+                    hostname=self._hostname,
+                    pid=os.getpid(),
+                    now=self.clock(),
+                )
+                session.commit()
+                self.job_id = job.id
+        return self.job_id
+
     def run(self, stop: threading.Event) -> None:
-        """Register as a scheduler job and step until ``stop`` is set."""
-        with self.session_factory() as session:
-            job = job_repo.create_job(
-                session=session,
-                kind="scheduler",
-                hostname=self._hostname,
-                pid=os.getpid(),
-                now=self.clock(),
-            )
-            session.commit()
-            self.job_id = job.id
+        """Register (unless :meth:`register` did) and step until ``stop`` is set."""
+        job_id = self.register()
         self.reset_orphaned_tasks()
         failures = 0
         try:
@@ -232,7 +238,7 @@ class Scheduler:
                 self._wake.clear()
         finally:
             with self.session_factory() as session:
-                job_repo.update_job_ended(session=session, job_id=self.job_id, now=self.clock())
+                job_repo.update_job_ended(session=session, job_id=job_id, now=self.clock())
                 session.commit()
 
     def _seconds_to_next_timer(self) -> float:

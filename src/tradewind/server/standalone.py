@@ -64,6 +64,9 @@ def run_standalone(
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, request_stop)
         signal.signal(signal.SIGTERM, request_stop)
+    # Registered before "Ready": the health check reports both from the first request.
+    scheduler.register()
+    processor.register()
     threads = [
         threading.Thread(target=scheduler.run, args=(stop,), name="scheduler", daemon=True),
         threading.Thread(target=processor.run, args=(stop,), name="dag-processor", daemon=True),
