@@ -21,6 +21,7 @@ from tradewind.api.auth.throttle import LoginThrottle
 from tradewind.api.auth.tokens import TokenService, resolve_secret_key
 from tradewind.api.deps import ApiState, current_user
 from tradewind.api.errors import install_error_handlers
+from tradewind.api.fast_lane import RunsListFastLane
 from tradewind.api.routers import (
     assets,
     auth,
@@ -129,6 +130,7 @@ def create_app(
         secret_key, lifetime=timedelta(seconds=settings.api.session_lifetime)
     )
     install_error_handlers(app)
+    app.add_middleware(RunsListFastLane, state=state)
     for router in PUBLIC_ROUTERS:
         app.include_router(router)
     for router in PROTECTED_ROUTERS:

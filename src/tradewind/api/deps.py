@@ -131,7 +131,7 @@ def login(
     return _verified_row(state, session, username, password, address)[1]
 
 
-def _active_user(session: Session, user_id: int, token_version: int) -> AuthUser | None:
+def active_user(session: Session, user_id: int, token_version: int) -> AuthUser | None:
     """The user, if it still exists, is active and has this ``token_version``.
 
     Read for every request, not cached: a new password, or a disabled or deleted user,
@@ -143,12 +143,14 @@ def _active_user(session: Session, user_id: int, token_version: int) -> AuthUser
     return users.as_auth_user(row)
 
 
-def _remembered(state: ApiState, session: Session, username: str, password: str) -> AuthUser | None:
+def remembered_user(
+    state: ApiState, session: Session, username: str, password: str
+) -> AuthUser | None:
     """The user of Basic credentials checked lately, if the user has not changed since."""
     cached = state.basic_logins.get(username, password)
     if cached is None:
         return None
-    user = _active_user(session, cached.user_id, cached.token_version)
+    user = active_user(session, cached.user_id, cached.token_version)
     if user is not None and user.username == username:
         return user
     state.basic_logins.forget(username, password)
@@ -161,7 +163,7 @@ def _verify_basic(
     """HTTP Basic credentials not remembered: checked (in a worker thread) and remembered."""
     with state.basic_logins.verifying(username, password):
         # Another request may have checked the same credentials while this one waited.
-        user = _remembered(state, session, username, password)
+        user = remembered_user(state, session, username, password)
         if user is not None:
             return user
         row, user = _verified_row(state, session, username, password, address)
@@ -178,7 +180,7 @@ def session_cookies(request: Request) -> SessionCookies:
 def session_login(request: Request, session: Session, cookie: str) -> AuthUser:
     """The user of a session cookie, if the request may use it (see ``auth.sessions``)."""
     claims = session_cookies(request).check(cookie)
-    user = _active_user(session, claims.user_id, claims.token_version)
+    user = active_user(session, claims.user_id, claims.token_version)
     if user is None:
         raise NotAuthenticatedError(
             "The session's user is gone, disabled or has a new password; log in again at "
@@ -207,7 +209,7 @@ async def current_user(
     if bearer is not None:
         claims = state.tokens.check(bearer.credentials)
         with state.loop_db.session() as loop_session:
-            user = _active_user(loop_session, claims.user_id, claims.token_version)
+            user = active_user(loop_session, claims.user_id, claims.token_version)
         if user is None:
             raise NotAuthenticatedError(
                 "The access token's user is gone, disabled or has a new password; log in again."
@@ -217,7 +219,7 @@ async def current_user(
         address = client_address(request)
         state.throttle.check(basic.username, address)
         with state.loop_db.session() as loop_session:
-            user = _remembered(state, loop_session, basic.username, basic.password)
+            user = remembered_user(state, loop_session, basic.username, basic.password)
         if user is not None:
             return user
         return await run_in_threadpool(
