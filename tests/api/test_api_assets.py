@@ -215,6 +215,22 @@ def test_a_posted_event_triggers_the_dags_scheduled_on_the_asset(sql_lake: Api) 
     asset = lake.ok("GET", f"/api/v2/assets/{raw}")
     assert asset["last_asset_event"]["id"] == event["id"]
 
+    # The event names the run it created, and the run the events it consumed.
+    (listed,) = lake.ok("GET", "/api/v2/assets/events", role="Viewer")["asset_events"]
+    (created,) = listed["created_dagruns"]
+    assert (created["dag_id"], created["run_id"], created["state"]) == (
+        "consumer",
+        runs[0].run_id,
+        "success",
+    )
+    upstream = lake.ok(
+        "GET", f"/api/v2/dags/consumer/dagRuns/{runs[0].run_id}/upstreamAssetEvents", role="Viewer"
+    )
+    assert upstream["total_entries"] == 1
+    assert upstream["asset_events"][0]["id"] == event["id"]
+    missing = lake.get("/api/v2/dags/consumer/dagRuns/nothing/upstreamAssetEvents")
+    assert missing.status_code == 404
+
 
 def test_a_producing_tasks_event_is_listed_with_its_source(lake: Api) -> None:
     run = lake.run("producer")
@@ -228,6 +244,11 @@ def test_a_producing_tasks_event_is_listed_with_its_source(lake: Api) -> None:
     )
     assert event["asset_id"] == _ids(lake)["s3://lake/raw"]
     assert event["created_dagruns"] == []
+    # A run not triggered by assets consumed none.
+    upstream = lake.ok(
+        "GET", f"/api/v2/dags/producer/dagRuns/{run['dag_run_id']}/upstreamAssetEvents"
+    )
+    assert upstream == {"asset_events": [], "total_entries": 0}
 
 
 def test_asset_events_filter_by_source_asset_and_time(sql_lake: Api) -> None:

@@ -41,6 +41,9 @@ OPERATIONS = {
     "read a run": Operation("GET", f"{RUNS}/base", None, 200, "Viewer"),
     "list task instances": Operation("GET", f"{RUNS}/base/taskInstances", None, 200, "Viewer"),
     "read tries": Operation("GET", f"{RUNS}/base/taskInstances/load/tries", None, 200, "Viewer"),
+    "read upstream asset events": Operation(
+        "GET", f"{RUNS}/base/upstreamAssetEvents", None, 200, "Viewer"
+    ),
     "pause a DAG": Operation("PATCH", "/api/v2/dags/etl", {"is_paused": False}, 200, "User"),
     "trigger a run": Operation("POST", RUNS, {"logical_date": None}, 200, "User"),
     "mark a run": Operation("PATCH", f"{RUNS}/base", {"state": "queued"}, 200, "User"),

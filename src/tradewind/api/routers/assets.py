@@ -13,6 +13,7 @@ makes the scheduler leave those events out of the DAG's next run.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
@@ -33,6 +34,7 @@ from tradewind.api.schemas.assets import (
     AssetEventRead,
     AssetMaterialize,
     AssetRead,
+    DagRunAssetReferenceRead,
     DagScheduleAssetReferenceRead,
     LastAssetEventRead,
     QueuedEventCollectionRead,
@@ -45,7 +47,7 @@ from tradewind.storage.repos import asset_aliases as alias_repo
 from tradewind.storage.repos import asset_events as event_repo
 from tradewind.storage.repos import assets as asset_repo
 from tradewind.storage.repos import listing
-from tradewind.storage.rows import AssetAliasRow, AssetEventRow, AssetRow, AssetUse
+from tradewind.storage.rows import AssetAliasRow, AssetEventRow, AssetRow, AssetUse, DagRunRow
 
 router = APIRouter(prefix="/api/v2", tags=["Asset"])
 
@@ -212,7 +214,31 @@ class AssetEventQuery(BaseModel):
     timestamp_lt: AwareDatetime | None = None
 
 
-def _event_read(event: AssetEventRow, asset_id: int) -> AssetEventRead:
+def _run_reference(run: DagRunRow) -> DagRunAssetReferenceRead:
+    return DagRunAssetReferenceRead(
+        run_id=run.run_id,
+        dag_id=run.dag_id,
+        logical_date=run.logical_date,
+        # The schema wants a start: a run still queued shows when it was queued.
+        start_date=run.start_date or run.queued_at or run.run_after,
+        end_date=run.end_date,
+        state=run.state.value,
+        data_interval_start=run.data_interval_start,
+        data_interval_end=run.data_interval_end,
+    )
+
+
+def _event_reads(
+    session: Session, events: Sequence[tuple[AssetEventRow, int]]
+) -> list[AssetEventRead]:
+    """The events (with their assets' ids) and the runs each one created."""
+    runs = event_repo.list_created_runs(session=session, event_ids=[e.id for e, _ in events])
+    return [_event_read(event, asset_id, runs.get(event.id, ())) for event, asset_id in events]
+
+
+def _event_read(
+    event: AssetEventRow, asset_id: int, runs: Sequence[DagRunRow] = ()
+) -> AssetEventRead:
     return AssetEventRead(
         id=event.id,
         asset_id=asset_id,
@@ -224,6 +250,7 @@ def _event_read(event: AssetEventRow, asset_id: int) -> AssetEventRead:
         source_dag_id=event.source_dag_id,
         source_run_id=event.source_run_id,
         source_map_index=event.source_map_index,
+        created_dagruns=[_run_reference(run) for run in runs],
         timestamp=event.timestamp,
     )
 
@@ -261,9 +288,28 @@ def get_asset_events(
         offset=query.offset,
     )
     return AssetEventCollectionRead(
-        asset_events=[_event_read(event, asset_id) for event, asset_id in rows],
+        asset_events=_event_reads(session, rows),
         total_entries=total,
     )
+
+
+@router.get(
+    "/dags/{dag_id}/dagRuns/{dag_run_id}/upstreamAssetEvents",
+    response_model=AssetEventCollectionRead,
+    responses=error_responses(404),
+    summary="Get Upstream Asset Events",
+    tags=["DagRun"],
+)
+def get_upstream_asset_events(
+    dag_id: str, dag_run_id: str, state: State, session: DbSession, user: CurrentUser
+) -> AssetEventCollectionRead:
+    """The asset events the run consumed (none for a run not triggered by assets)."""
+    get_dag_row(state, session, user, dag_id, Permission.DAGS_READ)
+    run = get_run_row(session, dag_id, dag_run_id)
+    rows, total = event_repo.list_asset_event_page(
+        session=session, where=event_repo.EventFilter(consumed_by_run=run.id)
+    )
+    return AssetEventCollectionRead(asset_events=_event_reads(session, rows), total_entries=total)
 
 
 @router.post(

@@ -89,7 +89,7 @@ class AssetEventRead(ReadModel):
     source_dag_id: str | None
     source_run_id: str | None
     source_map_index: int
-    #: Not recorded yet: always empty.
+    #: The asset-triggered runs that consumed the event.
     created_dagruns: list[DagRunAssetReferenceRead] = Field(default_factory=list)
     timestamp: datetime
     partition_key: str | None = None

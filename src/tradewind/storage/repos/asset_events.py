@@ -60,6 +60,24 @@ def link_run_events(
     )
 
 
+def list_created_runs(
+    *, session: Session, event_ids: Collection[int]
+) -> dict[int, list[DagRunRow]]:
+    """Event id → the asset-triggered runs that consumed it (oldest first)."""
+    if not event_ids:
+        return {}
+    stmt = (
+        select(DagRunAssetEventRow.event_id, DagRunRow)
+        .join(DagRunRow, DagRunRow.id == DagRunAssetEventRow.dag_run_id)
+        .where(DagRunAssetEventRow.event_id.in_(list(event_ids)))
+        .order_by(DagRunRow.id)
+    )
+    found: dict[int, list[DagRunRow]] = {}
+    for event_id, run in session.execute(stmt):
+        found.setdefault(event_id, []).append(run)
+    return found
+
+
 def list_triggering_events(
     *, session: Session, dag_id: str, run_id: str
 ) -> dict[str, list[dict[str, Any]]]:
@@ -119,6 +137,8 @@ class EventFilter:
     name_pattern: str | None = None
     #: (op, moment) pairs on the timestamp: "gte", "gt", "lte" or "lt".
     timestamp_bounds: Sequence[tuple[str, datetime]] = ()
+    #: The events this run (``dag_run.id``) consumed.
+    consumed_by_run: int | None = None
 
 
 _COMPARE = {
@@ -144,6 +164,10 @@ def list_asset_event_page(
     )
     if where.asset_id is not None:
         stmt = stmt.where(AssetRow.id == where.asset_id)
+    if where.consumed_by_run is not None:
+        stmt = stmt.join(
+            DagRunAssetEventRow, DagRunAssetEventRow.event_id == AssetEventRow.id
+        ).where(DagRunAssetEventRow.dag_run_id == where.consumed_by_run)
     for name in ("source_dag_id", "source_task_id", "source_run_id", "source_map_index"):
         value = getattr(where, name)
         if value is not None:
