@@ -103,7 +103,9 @@ async def get_dag_runs(
     """A page of the DAG's runs (``~``: of every DAG the user may read).
 
     The busiest list, served on the event loop (see ``loop_database``): its work is a page
-    read and writing JSON (by ``fast_json``, not through the response model).
+    read and writing JSON (by ``fast_json``, not through the response model). Most of these
+    requests never get here: ``api.fast_lane`` answers them with ``dag_run_page`` directly,
+    so a check added to this route belongs in ``dag_run_page``.
     """
     with state.loop_db.session() as loop_session:
         return dag_run_page(state, loop_session, user, dag_id, query)
