@@ -5,8 +5,10 @@ import threading
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import jinja2
 import pytest
 
+from tradewind.compat.airflow.datasets import Dataset
 from tradewind.contracts.runs import DagRunInfo, DagRunType
 from tradewind.errors import TemplateRenderError, TradewindError
 from tradewind.runtime.context import (
@@ -208,10 +210,39 @@ def test_inlets_and_outlets_come_from_the_task() -> None:
 
 
 def test_triggering_asset_events_and_alias() -> None:
-    events = {"s3://bucket/x": [{"extra": {"rows": 3}}]}
+    events = {"s3://bucket/x": [{"extra": {"rows": 3}, "source_aliases": []}]}
     context = make(scheduled_run(triggering_asset_events=events))
     assert context["triggering_asset_events"] == events
     assert context["triggering_dataset_events"] is context["triggering_asset_events"]
+
+
+def test_triggering_asset_events_read_as_airflow_2_and_3_code_reads_them() -> None:
+    event = {
+        "id": 7,
+        "asset": {"name": "x", "uri": "s3://bucket/x"},
+        "extra": {"rows": 3},
+        "source_aliases": [{"name": "exports"}],
+        "source_dag_run": {"dag_id": "producer", "data_interval_start": None},
+    }
+    found = make(scheduled_run(triggering_asset_events={"s3://bucket/x": [event]}))[
+        "triggering_asset_events"
+    ]
+    (by_uri,) = found["s3://bucket/x"]
+    assert found[Asset("s3://bucket/x")] == found[Dataset("s3://bucket/x")] == [by_uri]
+    assert found[AssetAlias("exports")] == [by_uri]
+    assert found[AssetAlias("other")] == [] and AssetAlias("other") not in found
+    assert Asset("s3://bucket/x") in found and found.get(Asset("s3://bucket/y")) is None
+    assert (by_uri.extra, by_uri.asset.uri, by_uri.source_dag_run.dag_id) == (
+        {"rows": 3},
+        "s3://bucket/x",
+        "producer",
+    )
+    with pytest.raises(AttributeError, match="no field 'nope'"):
+        _ = by_uri.nope
+    template = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(
+        "{{ (events.values() | first | first).source_dag_run.dag_id }}"
+    )
+    assert template.render(events=found) == "producer"
 
 
 def test_outlet_events_cover_the_tasks_outlets() -> None:

@@ -146,7 +146,10 @@ with DAG("af3_producer", schedule=None, start_date=datetime(2024, 1, 1)):
 with DAG("af3_consumer", schedule=[AssetAlias("af3")], start_date=datetime(2024, 1, 1)):
     @task
     def consume(*, triggering_asset_events):
-        return sorted(triggering_asset_events)
+        # Airflow 3's ways: by alias or by asset, fields as attributes.
+        first = triggering_asset_events[AssetAlias("af3")][0]
+        by_asset = triggering_asset_events[Asset(first.asset.uri)]
+        return [first.source_dag_run.dag_id, first.extra, by_asset[0].id == first.id]
     consume()
 """,
     "airflow2.py": """
@@ -155,6 +158,7 @@ from airflow import DAG
 from airflow.datasets import Dataset, DatasetAlias
 from airflow.datasets.metadata import Metadata
 from airflow.decorators import task
+from airflow.operators.bash import BashOperator
 
 with DAG("af2_producer", schedule=None, start_date=datetime(2024, 1, 1)):
     @task(outlets=[DatasetAlias("af2")])
@@ -170,7 +174,14 @@ with DAG("af2_producer", schedule=None, start_date=datetime(2024, 1, 1)):
 with DAG("af2_consumer", schedule=[DatasetAlias("af2")], start_date=datetime(2024, 1, 1)):
     @task
     def consume(triggering_dataset_events=None):
-        return sorted(triggering_dataset_events)
+        event = list(triggering_dataset_events.values())[0][0]
+        return [event.source_dag_run.dag_id, event.source_dag_run.state]
+    # The template Airflow 2's data-aware scheduling guide shows.
+    BashOperator(
+        task_id="echo_source",
+        bash_command="echo {{ (triggering_dataset_events.values() | first | first)"
+        ".source_dag_run.dag_id }}",
+    )
     consume()
 """,
 }
@@ -323,6 +334,19 @@ def test_airflow_dag_files_attach_events_through_aliases(scheduler: SchedulerHar
         assert _run(scheduler, producer) is DagRunState.SUCCESS
         consumer = _next_run(scheduler, f"{version}_consumer", before)
         assert consumer.state is DagRunState.SUCCESS
+
+        if version == "af3":
+            source, extra, same = scheduler.xcom(consumer.dag_id, consumer.run_id, "consume")
+            assert (source, same) == ("af3_producer", True)
+            assert extra in ({"via": "context"}, {"via": "yield"})
+        else:
+            # The producer was still running when its first event triggered the consumer.
+            assert scheduler.xcom(consumer.dag_id, consumer.run_id, "consume") in (
+                ["af2_producer", "running"],
+                ["af2_producer", "success"],
+            )
+            echoed = scheduler.xcom(consumer.dag_id, consumer.run_id, "echo_source")
+            assert echoed == "af2_producer"
 
     assert _events(scheduler, "s3://lake/af3")[-1] == ({"via": "context"}, ["af3"])
     assert _events(scheduler, "s3://lake/af3-yield")[-1] == ({"via": "yield"}, ["af3"])

@@ -32,6 +32,7 @@ from typing import Any, NoReturn
 from tradewind.contracts.runs import DagRunInfo, DagRunType
 from tradewind.errors import ConnectionNotFoundError, TradewindError, VariableNotFoundError
 from tradewind.runtime.outlet_events import OutletEventAccessors
+from tradewind.runtime.triggering_events import TriggeringAssetEvents
 from tradewind.sdk import macros
 from tradewind.sdk.context import Context
 
@@ -231,7 +232,7 @@ def build_context(
     logical_date = _utc(run.logical_date)
     dag_run = context_dag_run(run)
     task_id = getattr(task, "task_id", "")
-    asset_events = run.triggering_asset_events
+    asset_events = TriggeringAssetEvents(run.triggering_asset_events)
     context = Context(
         conf=None,
         dag=dag,

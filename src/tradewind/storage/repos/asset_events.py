@@ -92,6 +92,7 @@ def list_triggering_events(
     )
     events = list(session.scalars(stmt))
     aliases = list_event_alias_names(session=session, event_ids=[event.id for event in events])
+    sources = _source_runs(session, events)
     found: dict[str, list[dict[str, Any]]] = {}
     for event in events:
         found.setdefault(event.asset_uri, []).append(
@@ -108,10 +109,42 @@ def list_triggering_events(
                 "source_task_id": event.source_task_id,
                 "source_map_index": event.source_map_index,
                 "source_aliases": [{"name": name} for name in aliases.get(event.id, ())],
+                "source_dag_run": sources.get((event.source_dag_id, event.source_run_id)),
                 "timestamp": event.timestamp,
             }
         )
     return found
+
+
+def _source_runs(
+    session: Session, events: Sequence[AssetEventRow]
+) -> dict[tuple[str | None, str | None], dict[str, Any]]:
+    """(dag_id, run_id) → the run that produced each event, as Airflow's
+    ``source_dag_run`` shows it (events posted from outside have none)."""
+    keys = {(e.source_dag_id, e.source_run_id) for e in events if e.source_run_id is not None}
+    if not keys:
+        return {}
+    rows = session.scalars(
+        select(DagRunRow).where(
+            DagRunRow.dag_id.in_({dag_id for dag_id, _ in keys}),
+            DagRunRow.run_id.in_({run_id for _, run_id in keys}),
+        )
+    )
+    return {
+        (run.dag_id, run.run_id): {
+            "dag_id": run.dag_id,
+            "run_id": run.run_id,
+            "run_type": run.run_type.value,
+            "state": run.state.value,
+            "logical_date": run.logical_date,
+            "data_interval_start": run.data_interval_start,
+            "data_interval_end": run.data_interval_end,
+            "start_date": run.start_date,
+            "end_date": run.end_date,
+        }
+        for run in rows
+        if (run.dag_id, run.run_id) in keys
+    }
 
 
 #: What asset events may be ordered by.
