@@ -10,7 +10,6 @@ failing keeps its DAGs (and their last good version) active and shows its import
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import threading
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from tradewind.errors import DagFileError
 from tradewind.runtime.loader import ParseResult, find_dag_files, parse_dag_files
+from tradewind.server.jobs import end_job, start_job
 from tradewind.server.specs import SessionFactory
 from tradewind.storage.repos import assets as asset_repo
 from tradewind.storage.repos import dags as dag_repo
@@ -157,16 +157,12 @@ class DagProcessor:
     def register(self) -> int:
         """Record this processor as a ``dag_processor`` job (health reports it); once."""
         if self.job_id is None:
-            with self.session_factory() as session:
-                job = job_repo.create_job(
-                    session=session,
-                    kind="dag_processor",
-                    hostname=socket.gethostname(),
-                    pid=os.getpid(),
-                    now=self.clock(),
-                )
-                session.commit()
-                self.job_id = job.id
+            self.job_id = start_job(
+                self.session_factory,
+                kind="dag_processor",
+                hostname=socket.gethostname(),
+                now=self.clock(),
+            )
         return self.job_id
 
     def run(self, stop: threading.Event) -> None:
@@ -175,9 +171,7 @@ class DagProcessor:
         try:
             self._loop(stop, job_id)
         finally:
-            with self.session_factory() as session:
-                job_repo.update_job_ended(session=session, job_id=job_id, now=self.clock())
-                session.commit()
+            end_job(self.session_factory, job_id, self.clock())
 
     def _loop(self, stop: threading.Event, job_id: int) -> None:
         last_full = self.clock()

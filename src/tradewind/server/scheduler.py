@@ -55,6 +55,7 @@ from tradewind.core.spec_index import index_spec
 from tradewind.errors import DagRunAlreadyExistsError
 from tradewind.executors.base import ControllableExecutor, Executor
 from tradewind.server.asset_triggers import create_asset_triggered_runs, record_outlet_events
+from tradewind.server.jobs import end_job, start_job
 from tradewind.server.scheduler_step import RunKey, Step, Waiting, with_downstream
 from tradewind.server.specs import SessionFactory, SpecCache
 from tradewind.server.stored_backfills import advance_backfills
@@ -204,16 +205,9 @@ class Scheduler:
     def register(self) -> int:
         """Record this scheduler as a ``scheduler`` job (health reports it); once."""
         if self.job_id is None:
-            with self.session_factory() as session:
-                job = job_repo.create_job(
-                    session=session,
-                    kind="scheduler",
-                    hostname=self._hostname,
-                    pid=os.getpid(),
-                    now=self.clock(),
-                )
-                session.commit()
-                self.job_id = job.id
+            self.job_id = start_job(
+                self.session_factory, kind="scheduler", hostname=self._hostname, now=self.clock()
+            )
         return self.job_id
 
     def run(self, stop: threading.Event) -> None:
@@ -237,9 +231,7 @@ class Scheduler:
                 self._wake.wait(timeout=self._seconds_to_next_timer())
                 self._wake.clear()
         finally:
-            with self.session_factory() as session:
-                job_repo.update_job_ended(session=session, job_id=job_id, now=self.clock())
-                session.commit()
+            end_job(self.session_factory, job_id, self.clock())
 
     def _seconds_to_next_timer(self) -> float:
         if self._look_for_runs:  # a run ended: the DAG's next run may start at once
