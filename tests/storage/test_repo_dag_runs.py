@@ -52,7 +52,7 @@ def test_a_run_records_the_stored_version_it_runs(session: Session) -> None:
     store = SqlStore(session)
     store.add_dag_run(make_run(dag_version=spec.version_hash))
     store.add_dag_run(make_run(run_id="r2", logical_date=None, dag_version="unknown"))
-    version = dags.get_latest_dag_version(session=session, dag_id="etl")
+    version = dags.list_latest_dag_versions(session=session, dag_ids=["etl"]).get("etl")
     assert version is not None
     by_run = {r.run_id: r.dag_version_id for r in session.scalars(select(DagRunRow))}
     assert by_run == {"r1": version.id, "r2": None}

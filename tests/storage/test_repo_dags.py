@@ -77,7 +77,7 @@ def test_a_changed_dag_gets_a_new_version(session: Session) -> None:
     assert sync.versions["etl"].version_number == 2
     versions = dags.list_dag_versions(session=session, dag_id="etl")
     assert [(v.version_number, v.source_code) for v in versions] == [(1, "one"), (2, "two")]
-    latest = dags.get_latest_dag_version(session=session, dag_id="etl")
+    latest = dags.list_latest_dag_versions(session=session, dag_ids=["etl"]).get("etl")
     assert latest is not None
     assert latest.version_hash == v2.version_hash
     old = dags.get_dag_version(session=session, dag_id="etl", version_hash=v1.version_hash)

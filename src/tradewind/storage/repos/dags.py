@@ -198,10 +198,6 @@ def list_latest_dag_versions(
     return {row.dag_id: row for row in session.scalars(stmt)}
 
 
-def get_latest_dag_version(*, session: Session, dag_id: str) -> DagVersionRow | None:
-    return list_latest_dag_versions(session=session, dag_ids=[dag_id]).get(dag_id)
-
-
 def get_latest_version_hash(*, session: Session, dag_id: str) -> str | None:
     """The hash of the DAG's latest version (one row's key, not its spec)."""
     return session.scalar(
