@@ -8,7 +8,6 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 import click
 
@@ -83,19 +82,6 @@ def dag_processor(dags_folder: Path | None) -> None:
     processor.run(_stop_on_signals())
 
 
-def worker_app() -> Any:
-    """The API app of one ``api-server --workers`` process, from the environment's settings."""
-    from tradewind.api.app import create_app
-    from tradewind.config import load_settings
-    from tradewind.logging import configure_logging
-    from tradewind.server.assembly import open_database
-
-    configure_logging()
-    settings = load_settings()
-    _, factory = open_database(settings)
-    return create_app(settings, factory)
-
-
 @click.command("api-server")
 @click.option("--host", help="Address to listen on (default [api] host, 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default [api] port, 8080).")
@@ -115,6 +101,7 @@ def api_server(host: str | None, port: int | None, workers: int) -> None:
     from tradewind.config import load_settings
     from tradewind.logging import configure_logging
     from tradewind.server.api_process import uvicorn_config
+    from tradewind.server.api_workers import serve_workers
     from tradewind.server.assembly import open_database
     from tradewind.storage.migrate import check
 
@@ -123,27 +110,16 @@ def api_server(host: str | None, port: int | None, workers: int) -> None:
     engine, factory = open_database(settings)
     if not check(engine):
         raise click.ClickException("The database is not up to date; run `tradewind db migrate`.")
-    config = uvicorn_config(
-        settings, factory, host or settings.api.host, settings.api.port if port is None else port
-    )
-    click.echo(f"Tradewind API on http://{config.host}:{config.port} (docs: /docs)")
+    host = host or settings.api.host
+    port = settings.api.port if port is None else port
+    click.echo(f"Tradewind API on http://{host}:{port} (docs: /docs)")
     if workers == 1:
-        uvicorn.Server(config).run()
+        uvicorn.Server(uvicorn_config(settings, factory, host, port)).run()
         return
     engine.dispose()
     # Made once here: workers that each generated a key would refuse each other's tokens.
     resolve_secret_key(settings)
-    uvicorn.run(
-        f"{__name__}:worker_app",
-        factory=True,
-        host=config.host,
-        port=config.port,
-        workers=workers,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        server_header=False,
-    )
+    serve_workers(host, port, workers)
 
 
 def register(group: click.Group) -> None:

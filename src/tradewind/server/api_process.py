@@ -56,7 +56,7 @@ def uvicorn_config(
     )
 
 
-def _listening_socket(host: str, port: int) -> socket.socket:
+def listening_socket(host: str, port: int) -> socket.socket:
     """A socket bound to ``host:port``; a clear error when the address is taken."""
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
@@ -85,7 +85,7 @@ def serve_api_in_thread(
     startup_timeout: float = 15.0,
 ) -> ApiServer:
     """Start the API server in a daemon thread; it stops when ``stop_event`` is set."""
-    sock = _listening_socket(host, port)
+    sock = listening_socket(host, port)
     bound = int(sock.getsockname()[1])
     server = uvicorn.Server(uvicorn_config(settings, session_factory, host, bound))
 
