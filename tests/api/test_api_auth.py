@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
 from tests.api.conftest import PASSWORD, Api, make_api, sqlite_deployment
 
-from tradewind.api.auth import users
-from tradewind.api.auth.errors import TooManyLoginFailuresError
+from tradewind.api.auth import tokens, users
+from tradewind.api.auth.errors import NotAuthenticatedError, TooManyLoginFailuresError
 from tradewind.api.auth.throttle import LoginThrottle
-from tradewind.api.auth.tokens import TokenService, resolve_secret_key
+from tradewind.api.auth.tokens import TokenClaims, TokenService, resolve_secret_key
 from tradewind.config import ApiSettings, Settings
 from tradewind.errors import ConfigError
 
@@ -115,6 +117,17 @@ def test_an_expired_token_is_a_401_saying_so(api: Api) -> None:
     response = api.get("/api/v2/dags", role=None, headers={"Authorization": f"Bearer {expired}"})
     assert response.status_code == 401
     assert "expired" in response.json()["detail"]
+
+
+def test_a_token_checked_before_still_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    service = TokenService("k" * 48, expiration=timedelta(minutes=10))
+    token = service.issue(user_id=7, username="someone", role="User", token_version=3)
+    assert service.check(token) == TokenClaims(user_id=7, token_version=3)
+    assert service.check(token) == TokenClaims(user_id=7, token_version=3)  # remembered
+    later = time.time() + 3600
+    monkeypatch.setattr(tokens, "time", SimpleNamespace(time=lambda: later))
+    with pytest.raises(NotAuthenticatedError, match="expired"):
+        service.check(token)
 
 
 def test_a_new_password_ends_the_tokens_issued_before(api: Api) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,11 @@ ALGORITHM = "HS256"
 SECRET_KEY_FILE = "api_secret_key"
 #: HS256 keys shorter than this are refused (RFC 7518 asks for at least 256 bits).
 MIN_KEY_BYTES = 32
+#: Seconds of clock difference the time claims allow.
+LEEWAY = 5
+#: Tokens whose signature was checked, kept so the next request with one skips the check.
+_CHECKED_TOKENS = 4096
+_EXPIRED = "The access token has expired; get a new one from POST /auth/token."
 
 
 def resolve_secret_key(settings: Settings) -> str:
@@ -62,6 +68,12 @@ class TokenClaims:
     token_version: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    claims: TokenClaims
+    expires: float
+
+
 class TokenService:
     """Issues and checks access tokens."""
 
@@ -75,6 +87,9 @@ class TokenService:
         self._key = secret_key
         self.expiration = expiration
         self._clock = clock
+        # A token's signature stays valid, and its start has passed: only its expiry needs
+        # looking at again.
+        self._checked: dict[str, _Checked] = {}
 
     def issue(self, *, user_id: int, username: str, role: str, token_version: int) -> str:
         now = self._clock()
@@ -92,19 +107,27 @@ class TokenService:
 
     def check(self, token: str) -> TokenClaims:
         """The claims of a valid token; raises :class:`NotAuthenticatedError` otherwise."""
+        checked = self._checked.get(token)
+        if checked is not None:
+            if time.time() < checked.expires + LEEWAY:
+                return checked.claims
+            self._checked.pop(token, None)
+            raise NotAuthenticatedError(_EXPIRED)
         try:
             claims = jwt.decode(
                 token,
                 self._key,
                 algorithms=[ALGORITHM],
                 options={"require": ["sub", "exp", "iat", "ver"]},
-                leeway=5,
+                leeway=LEEWAY,
             )
-            return TokenClaims(user_id=int(claims["sub"]), token_version=int(claims["ver"]))
+            read = TokenClaims(user_id=int(claims["sub"]), token_version=int(claims["ver"]))
+            if len(self._checked) >= _CHECKED_TOKENS:
+                self._checked.clear()
+            self._checked[token] = _Checked(read, float(claims["exp"]))
+            return read
         except jwt.ExpiredSignatureError:
-            raise NotAuthenticatedError(
-                "The access token has expired; get a new one from POST /auth/token."
-            ) from None
+            raise NotAuthenticatedError(_EXPIRED) from None
         except (jwt.InvalidTokenError, ValueError, TypeError):
             raise NotAuthenticatedError(
                 "The access token is not valid; get one from POST /auth/token."
