@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from psycopg.pq import TransactionStatus
-from sqlalchemy import create_engine, exc, text
+from sqlalchemy import Engine, create_engine, exc, text
 from tests.api.conftest import ETL, Api, make_api
 from tests.server.deployment import Deployment
 
@@ -97,6 +97,19 @@ def test_the_loop_reads_outside_any_transaction(sql_api: Api) -> None:
         else:
             assert not driver.in_transaction
     loop_db.close()
+
+
+@pytest.mark.postgres
+def test_the_loop_plans_its_statements_once_on_postgresql(api_postgres_engine: Engine) -> None:
+    """A page of runs is not planned again on every request (see ``loop_database``)."""
+    engine = api_postgres_engine
+    loop_db = LoopDatabase(session_factory(engine))
+    with loop_db.session() as session:
+        mode = session.execute(text("SHOW plan_cache_mode")).scalar()
+    loop_db.close()
+    assert mode == "force_generic_plan"
+    with engine.connect() as connection:  # other connections keep PostgreSQL's choice
+        assert connection.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
 
 
 def test_a_conf_with_numbers_beyond_64_bits_reads_back_exactly(sql_api: Api) -> None:

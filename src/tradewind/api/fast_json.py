@@ -10,6 +10,7 @@ saves about half a millisecond per hundred runs.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +39,17 @@ def dumps(content: Any) -> bytes:
     except orjson.JSONEncodeError:
         # What orjson cannot write (an integer beyond 64 bits in a run's conf) pydantic can.
         return pydantic_core.to_json(_aware(content))
+
+
+def verbatim(text: str | None) -> Any:
+    """A JSON column's text, for :func:`dumps` to write as it is instead of reading it into
+    Python and writing it again (a tenth of a millisecond per hundred runs' confs)."""
+    if text is None:
+        return None
+    if "NaN" in text or "Infinity" in text:
+        # Maybe not JSON (SQLite keeps what Python's json writes): rewritten, NaN as null.
+        text = pydantic_core.to_json(json.loads(text), inf_nan_mode="null").decode()
+    return orjson.Fragment(text)
 
 
 def json_response(content: Any, status_code: int = 200) -> Response:

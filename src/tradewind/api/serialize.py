@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from tradewind.api.fast_json import verbatim
 from tradewind.api.schemas.dags import (
     DagDetailsRead,
     DagRead,
@@ -190,8 +191,9 @@ def dag_run_documents(rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
     ``DagRunRead``'s fields, in order, as ``fast_json`` writes them.
 
     The one place a run's answer is built: lists send it through ``fast_json``, single runs
-    read it back as ``DagRunRead``. Rows are unpacked by position (``listing.RUN_VIEW_FIELDS``):
-    reading a SQLAlchemy row's fields by name costs about 1 µs each.
+    read it back as ``DagRunRead``. Rows are unpacked by position (``listing.RUN_VIEW_FIELDS``,
+    then fields not used here): reading a SQLAlchemy row's fields by name costs about 1 µs
+    each.
     """
     versions: dict[int, dict[str, Any]] = {}
     documents = []
@@ -214,6 +216,7 @@ def dag_run_documents(rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
         dag_display_name,
         version_number,
         version_created_at,
+        *_,
     ) in rows:
         version = None
         if version_number is not None:
@@ -242,7 +245,7 @@ def dag_run_documents(rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
                 "state": state,
                 "triggered_by": _TRIGGERED_BY.get(run_type),
                 "triggering_user_name": None,
-                "conf": conf,
+                "conf": verbatim(conf),
                 "note": note,
                 "dag_versions": [version] if version is not None else [],
                 "bundle_version": None,

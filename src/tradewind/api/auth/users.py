@@ -15,6 +15,7 @@ from tradewind.api.auth.errors import InvalidUserError, UserExistsError, UserNot
 from tradewind.api.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from tradewind.api.auth.roles import AuthUser, Role, parse_role
 from tradewind.storage.repos import users as user_repo
+from tradewind.storage.repos.users import UserIdentity
 from tradewind.storage.rows import UserRow
 
 #: Letters, digits and ``_ . @ + -``: safe in URLs, logs and Basic authentication.
@@ -115,7 +116,7 @@ def delete_user(session: Session, username: str) -> None:
         )
 
 
-def as_auth_user(row: UserRow) -> AuthUser | None:
+def as_auth_user(row: UserRow | UserIdentity) -> AuthUser | None:
     """The caller ``row`` makes, or None for an inactive user or an unknown role."""
     if not row.is_active:
         return None

@@ -20,8 +20,10 @@ from sqlalchemy import (
     DateTime,
     Select,
     String,
+    Text,
     and_,
     bindparam,
+    cast,
     delete,
     exists,
     func,
@@ -35,6 +37,7 @@ from sqlalchemy.orm import Session
 from tradewind.contracts.runs import DagRunType
 from tradewind.contracts.states import DagRunState
 from tradewind.contracts.states import TaskInstanceState as S
+from tradewind.storage.repos.driver_reads import read_rows
 from tradewind.storage.repos.paging import OrderBy, count_rows, order_rows, within
 from tradewind.storage.rows import (
     DagRow,
@@ -279,9 +282,9 @@ def _utc_naive(column: Any, dialect: str) -> ColumnElement[datetime]:
 
 
 #: The fields of a row of :func:`list_dag_run_page`, in order: a run's fields as the API
-#: shows them, its timestamps naive in UTC, ``run_type`` and ``state`` as text, its DAG's
-#: display name (its id when it has none), and its version's number and creation time (null
-#: when the version is gone).
+#: shows them, its timestamps naive in UTC, ``run_type`` and ``state`` as text, ``conf`` as
+#: its JSON text, its DAG's display name (its id when it has none), and its version's number
+#: and creation time (null when the version is gone).
 RUN_VIEW_FIELDS = (
     "run_id",
     "dag_id",
@@ -324,7 +327,8 @@ def _run_view(dialect: str) -> Select[*tuple[Any, ...]]:
             # The enum values as text: the API writes them as they are.
             type_coerce(DagRunRow.run_type, String()).label("run_type"),
             type_coerce(DagRunRow.state, String()).label("state"),
-            DagRunRow.conf,
+            # As stored: the API writes it out as it is, without reading it.
+            cast(DagRunRow.conf, Text).label("conf"),
             DagRunRow.note,
             DagRunRow.dag_version_id,
             func.coalesce(DagRow.dag_display_name, DagRunRow.dag_id).label("dag_display_name"),
@@ -365,24 +369,36 @@ def _kept_run_count(filters: RunFilters) -> Select[*tuple[Any, ...]]:
     return count
 
 
+class RunPageStatements(NamedTuple):
+    total: Select[*tuple[Any, ...]]
+    page: Select[*tuple[Any, ...]]
+    #: Whether each row of the page ends with the total (when it is a kept count, which
+    #: costs next to nothing: one statement fewer for a full page).
+    counted: bool
+
+
 @functools.lru_cache(maxsize=128)
 def _run_page_statements(
     dialect: str, filters: RunFilters, order_by: tuple[tuple[str, bool], ...], limited: bool
-) -> tuple[Select[*tuple[Any, ...]], Select[*tuple[Any, ...]]]:
+) -> RunPageStatements:
     """The count and the page of runs for one shape of filters and ordering.
 
     Built once per shape: building a statement and its cache key costs about as much as
     running the count of ten thousand runs.
     """
     where = _run_conditions(filters)
-    if not (filters.states or filters.run_types or filters.run_id_pattern or filters.bounds):
-        count = _kept_run_count(filters)
-    else:
-        count = select(func.count()).select_from(DagRunRow).where(*where)
     page = order_rows(_run_view(dialect).where(*where), RUN_ORDER_FIELDS, order_by)
     if limited:
         page = page.limit(bindparam("limit"))
-    return count, page.offset(bindparam("offset"))
+    page = page.offset(bindparam("offset"))
+    if filters.states or filters.run_types or filters.run_id_pattern or filters.bounds:
+        return RunPageStatements(
+            select(func.count()).select_from(DagRunRow).where(*where), page, counted=False
+        )
+    count = _kept_run_count(filters)
+    return RunPageStatements(
+        count, page.add_columns(count.scalar_subquery().label("total_entries")), counted=True
+    )
 
 
 def list_dag_run_page(
@@ -399,8 +415,9 @@ def list_dag_run_page(
 ) -> tuple[Sequence[Any], int]:
     """Runs matching every filter; ``dag_ids`` None means the runs of every DAG.
 
-    Each row has ``RUN_VIEW_FIELDS``. The count is left out when the page shows where the
-    matches end (a page shorter than ``limit``).
+    Each row starts with ``RUN_VIEW_FIELDS`` (and may have more fields after them). The
+    count is left out when the page shows where the matches end (a page shorter than
+    ``limit``).
     """
     filters = RunFilters(
         dag_ids=None if dag_ids is None else "one" if len(dag_ids) == 1 else "several",
@@ -409,7 +426,7 @@ def list_dag_run_page(
         run_id_pattern=bool(run_id_pattern),
         bounds=tuple((bound.field, bound.op) for bound in bounds),
     )
-    count, page = _run_page_statements(
+    total, page, counted = _run_page_statements(
         session.get_bind().dialect.name, filters, (*order_by, ("id", False)), limit is not None
     )
     params: dict[str, Any] = {
@@ -422,13 +439,13 @@ def list_dag_run_page(
         "offset": offset,
         **{f"bound_{number}": bound.value for number, bound in enumerate(bounds)},
     }
-    # Core statements, run on the session's connection: the ORM's handling of their rows
-    # costs more than the page query itself.
-    connection = session.connection()
-    rows = connection.execute(page, params).all()
+    # Not through the ORM, whose handling of the rows costs more than the page query itself.
+    rows = read_rows(session, page, params)
     if (limit is None or len(rows) < limit) and (rows or offset == 0):
         return rows, offset + len(rows)
-    return rows, int(connection.scalar(count, params) or 0)
+    if counted and rows:
+        return rows, int(rows[0][-1])
+    return rows, int(session.connection().scalar(total, params) or 0)
 
 
 @functools.cache

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from tradewind.storage.repos.driver_reads import read_rows
 from tradewind.storage.rows import UserRow
 
 
@@ -48,10 +49,19 @@ _IDENTITY = select(
 ).where(UserRow.id == bindparam("user_id"))
 
 
-def get_user_identity(*, session: Session, user_id: int) -> Any | None:
-    """``(id, username, role, is_active, token_version)`` of a user, or None: what checking a
-    request's token needs, read without loading the whole row (every request does it)."""
-    return session.connection().execute(_IDENTITY, {"user_id": user_id}).first()
+class UserIdentity(NamedTuple):
+    id: int
+    username: str
+    role: str
+    is_active: bool
+    token_version: int
+
+
+def get_user_identity(*, session: Session, user_id: int) -> UserIdentity | None:
+    """What checking a request's credentials needs of a user, or None: read without loading
+    the whole row (every request does it)."""
+    rows = read_rows(session, _IDENTITY, {"user_id": user_id})
+    return UserIdentity(*rows[0]) if rows else None
 
 
 def get_user_by_name(*, session: Session, username: str) -> UserRow | None:
