@@ -65,6 +65,8 @@ LIST_PATH = f"/api/v2/dags/{DAG_ID}/dagRuns?limit=100"
 TRIGGER_PATH = f"/api/v2/dags/{DAG_ID}/dagRuns"
 #: Clients that trigger runs in the mixed scenario; the others list.
 TRIGGER_CLIENTS = 2
+#: Seconds between two scenarios.
+SETTLE_SECONDS = 1.0
 
 
 # -- the database -------------------------------------------------------------------------------
@@ -445,6 +447,8 @@ def run_load(
 ) -> tuple[dict[str, Measured], float | None, float]:
     """Drive ``jobs`` from another process: what each job saw, the server's CPU seconds
     meanwhile (None when ``/proc`` cannot tell), and the load generator's."""
+    # The last scenario's connections close first: a scenario starts on an idle server.
+    time.sleep(SETTLE_SECONDS)
     before, generator_before = cpu_seconds(server.pid), children_cpu_seconds()
     run = _run_wrk if generator == "wrk" else _run_asyncio
     result = run(server, jobs, seconds)
