@@ -107,6 +107,22 @@ def test_a_run_reads_the_same_alone_and_in_a_list(sql_api: Api) -> None:
         assert alone.json() == run
 
 
+def test_a_triggered_run_is_answered_as_it_reads_later(sql_api: Api) -> None:
+    sql_api.dags(NAMED)
+    created = sql_api.post(
+        RUNS, json={"dag_run_id": "fresh", "logical_date": None, "conf": CONF, "note": "n"}
+    )
+    assert created.status_code == 200
+    assert created.headers["content-type"] == "application/json"
+    model = DagRunRead.model_validate_json(created.content)
+    assert model.model_dump_json().encode() == created.content
+    alone = sql_api.get(f"{RUNS}/fresh")
+    assert list(alone.json()) == list(created.json())
+    assert alone.json() == created.json()
+    v1 = sql_api.ok("POST", "/api/v1/dags/named/dagRuns", json={"dag_run_id": "v1", "conf": CONF})
+    assert v1 == sql_api.ok("GET", "/api/v1/dags/named/dagRuns/v1")
+
+
 @pytest.mark.parametrize(
     ("limit", "offset", "shown"),
     [(2, 0, 2), (2, 4, 1), (10, 0, 5), (10, 3, 2), (0, 0, 0), (2, 5, 0), (10, 10, 0)],

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from tradewind.api.auth.roles import AuthUser, Permission
 from tradewind.api.deps import ApiState, CurrentUser, DbSession, State
 from tradewind.api.errors import error_responses, invalid_field
+from tradewind.api.fast_json import model_response
 from tradewind.api.lookups import (
     ALL,
     get_dag_row,
@@ -141,12 +142,19 @@ def dag_run_page(
 )
 def trigger_dag_run(
     dag_id: str, body: DagRunCreate, state: State, session: DbSession, user: CurrentUser
-) -> DagRunRead:
+) -> Response:
     """Queue a run of the DAG's latest version with ``conf`` (checked against its params).
 
     As in Airflow 3, a null ``logical_date`` makes a run without one (and without a data
     interval) whose ``run_after`` is now; its run id is made from ``run_after``.
     """
+    return model_response(triggered_run(state, session, user, dag_id, body))
+
+
+def triggered_run(
+    state: ApiState, session: Session, user: AuthUser, dag_id: str, body: DagRunCreate
+) -> DagRunRead:
+    """The run ``body`` asks for, queued and committed (the v1 route shares it)."""
     get_dag_row(state, session, user, dag_id, Permission.RUNS_TRIGGER)
     for name in ("data_interval_start", "run_after", "partition_key"):
         if getattr(body, name) is not None:

@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from tradewind.api.deps import CurrentUser, DbSession, State
 from tradewind.api.errors import error_responses
+from tradewind.api.fast_json import model_response
 from tradewind.api.params import unsupported, values_of
 from tradewind.api.routers import dag_runs as v2
 from tradewind.api.routers.v1_shapes import dag_run_v1, v2_model, v2_order_by
@@ -101,12 +102,15 @@ def get_dag_runs_v1(
 )
 def post_dag_run_v1(
     dag_id: str, body: DagRunCreateV1, state: State, session: DbSession, user: CurrentUser
-) -> DagRunReadV1:
+) -> Response:
     """Queue a run with ``conf``; its logical date is ``execution_date`` (or
     ``logical_date``), default now."""
-    run = v2.trigger_dag_run(
-        dag_id=dag_id,
-        body=v2_model(
+    run = v2.triggered_run(
+        state,
+        session,
+        user,
+        dag_id,
+        v2_model(
             DagRunCreate,
             dag_run_id=body.dag_run_id,
             # Airflow 2 gave every run a logical date: now, when the body names none.
@@ -116,11 +120,8 @@ def post_dag_run_v1(
             conf=body.conf,
             note=body.note,
         ),
-        state=state,
-        session=session,
-        user=user,
     )
-    return dag_run_v1(run)
+    return model_response(dag_run_v1(run))
 
 
 @router.post(
