@@ -4,8 +4,9 @@ SQLAlchemy still builds the statement (once; its SQL is kept). What it would the
 each run (look the statement up in its cache, prepare the parameters, describe the result
 and wrap every row) costs about as much as PostgreSQL's work for a page of a hundred runs,
 and text results cost the database time to write and the driver time to parse. The
-driver's cursor runs the kept SQL as a prepared statement with binary results, which
-halves the API's share of such a read.
+driver's cursor runs the kept SQL with binary results (prepared on the server once psycopg's
+``prepare_threshold`` is reached, as SQLAlchemy's statements are), which halves the API's
+share of such a read.
 
 Only for statements SQLAlchemy would return as the driver does (no column type that
 SQLAlchemy converts, such as JSON or enums: cast them to text) and whose parameters are
@@ -52,7 +53,7 @@ def read_rows(
     driver = connection.connection.driver_connection
     try:
         with driver.cursor(binary=True) as cursor:  # type: ignore[union-attr]
-            return cursor.execute(sql, values, prepare=True).fetchall()  # type: ignore[no-any-return]
+            return cursor.execute(sql, values).fetchall()  # type: ignore[no-any-return]
     except dialect.loaded_dbapi.Error as error:
         # As SQLAlchemy would raise it, so callers handle a failed read as before.
         if getattr(driver, "broken", False):
