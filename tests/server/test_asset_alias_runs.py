@@ -4,6 +4,7 @@ executor, on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,19 @@ with DAG("on_alias", schedule=AssetAlias("exports"), start_date=START):
     def consume(*, triggering_asset_events):
         return summary(triggering_asset_events)
     consume()
+
+
+def record_events(context):
+    import json, pathlib
+    events = summary(context["triggering_asset_events"])
+    (pathlib.Path(__file__).parent / "called_back.json").write_text(json.dumps(events))
+
+with DAG("on_alias_called_back", schedule=AssetAlias("exports"), start_date=START,
+         on_success_callback=record_events):
+    @task
+    def nothing():
+        return None
+    nothing()
 """,
     "late.py": """
 with DAG("late_producer", schedule=None, start_date=START):
@@ -237,6 +251,14 @@ def test_an_event_added_through_an_alias_triggers_the_dag_scheduled_on_it(
 
     assert consumer.state is DagRunState.SUCCESS
     assert scheduler.xcom("on_alias", consumer.run_id, "consume") == {
+        "s3://lake/export-1": [
+            {"extra": {"rows": 3}, "aliases": ["exports"], "source_dag_id": "alias_producer"}
+        ]
+    }
+    # The DAG's own callbacks see the events too.
+    called_back = scheduler.dags_folder / "called_back.json"
+    scheduler.wait_until("the DAG callback", called_back.exists, timeout=30)
+    assert json.loads(called_back.read_text()) == {
         "s3://lake/export-1": [
             {"extra": {"rows": 3}, "aliases": ["exports"], "source_dag_id": "alias_producer"}
         ]

@@ -311,7 +311,7 @@ class DagRunDriver:
         ):
             return None
         return RunDagCallbacks(
-            run=run_info(self.run),
+            run=self.info(),
             dag_file=self.spec.fileloc,
             success=success,
             reason=self.run.reason or str(self.run.state),

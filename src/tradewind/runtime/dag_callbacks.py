@@ -1,7 +1,8 @@
 """A DAG's run callbacks: ``on_success_callback`` / ``on_failure_callback`` of the DAG.
 
 They are called once a run has ended, with a context holding the DAG, the run (``dag_run``,
-``run_id``, ``logical_date``) and ``reason``. ``dags test`` calls them in its own process; on
+``run_id``, ``logical_date``), ``reason``, and the asset events an asset-triggered run
+consumed (``triggering_asset_events``, also under Airflow 2's ``triggering_dataset_events``). ``dags test`` calls them in its own process; on
 a server the local executor's supervisor calls them in a process of their own
 (:func:`run_dag_callbacks_process`), so that user code cannot take the worker down.
 """
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from tradewind.contracts.runs import DagRunInfo
 from tradewind.contracts.workloads import RunDagCallbacks
 from tradewind.runtime.context import context_dag_run
+from tradewind.runtime.triggering_events import TriggeringAssetEvents
 
 if TYPE_CHECKING:
     from tradewind.sdk.dag import DAG
@@ -38,6 +40,7 @@ def run_dag_callbacks(dag: DAG, run: DagRunInfo, *, success: bool, reason: str) 
     callbacks = dag.on_success_callback if success else dag.on_failure_callback
     if callbacks is None:
         return 0
+    asset_events = TriggeringAssetEvents(run.triggering_asset_events)
     context = {
         "dag": dag,
         "dag_run": context_dag_run(run),
@@ -45,6 +48,8 @@ def run_dag_callbacks(dag: DAG, run: DagRunInfo, *, success: bool, reason: str) 
         "reason": reason,
         "logical_date": run.logical_date,
         "params": dict(dag.params) if getattr(dag, "params", None) else {},
+        "triggering_asset_events": asset_events,
+        "triggering_dataset_events": asset_events,
     }
     failures = 0
     listed: list[Callable[[dict[str, Any]], Any]] = (
