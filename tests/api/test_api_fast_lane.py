@@ -11,6 +11,7 @@ from starlette.types import Receive, Scope, Send
 from tests.api.conftest import ETL, OTHER, PASSWORD, Api, settings_for
 
 from tradewind.api.app import create_app
+from tradewind.api.auth import users
 from tradewind.api.fast_lane import RunsListFastLane
 
 RESTRICTED = """
@@ -98,7 +99,8 @@ def test_other_credentials_get_the_answer_the_route_gives(
         assert (fast.status_code, fast.content) == (slow.status_code, slow.content)
 
 
-def test_the_lane_serves_pages_alone_and_passes_the_rest_on(listed: Api) -> None:
+def _lane(listed: Api) -> tuple[TestClient, list[str]]:
+    """The lane alone, before an app that answers 418 and notes what it was passed."""
     passed: list[str] = []
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -106,7 +108,11 @@ def test_the_lane_serves_pages_alone_and_passes_the_rest_on(listed: Api) -> None
         await send({"type": "http.response.start", "status": 418, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
-    lane = TestClient(RunsListFastLane(app, listed.state))
+    return TestClient(RunsListFastLane(app, listed.state)), passed
+
+
+def test_the_lane_serves_pages_alone_and_passes_the_rest_on(listed: Api) -> None:
+    lane, passed = _lane(listed)
     admin = listed.headers("Admin")
     page = lane.get(RUNS, params={"limit": 1}, headers=admin)
     assert page.status_code == 200
@@ -133,3 +139,27 @@ def test_the_lane_serves_pages_alone_and_passes_the_rest_on(listed: Api) -> None
     ]:
         assert lane.get(f"{path}?{query}", headers=listed.headers(role)).status_code == 418
     assert len(passed) == 6
+
+
+def test_a_user_changed_since_the_credentials_were_checked_is_left_to_the_app(
+    listed: Api,
+) -> None:
+    lane, passed = _lane(listed)
+    user, op = listed.headers("User"), listed.headers("Op")
+    basic = {"Authorization": _basic(f"admin:{PASSWORD}")}
+    assert listed.client.get(RUNS, headers=basic).status_code == 200  # remembered
+    restricted = "/api/v2/dags/restricted/dagRuns"
+    for path, headers in ((RUNS, user), (restricted, op), (RUNS, basic)):
+        assert lane.get(path, headers=headers).status_code == 200
+    assert passed == []
+
+    with listed.deployment.sessions.begin() as session:
+        users.reset_password(session, "user", "another long password")
+        users.delete_user(session, "op")
+        users.reset_password(session, "admin", "yet another long password")
+    for path, headers in ((RUNS, user), (restricted, op), (RUNS, basic)):
+        assert lane.get(path, headers=headers).status_code == 418
+    assert len(passed) == 3
+    # The app refuses them.
+    for path, headers in ((RUNS, user), (restricted, op), (RUNS, basic)):
+        assert listed.client.get(path, headers=headers).status_code == 401

@@ -13,6 +13,7 @@ from storage_factories import NOW, SqlBackend
 from tradewind.contracts.runs import DagRunType
 from tradewind.contracts.states import DagRunState
 from tradewind.storage.repos import listing
+from tradewind.storage.repos import users as user_repo
 from tradewind.storage.repos.driver_reads import read_rows
 from tradewind.storage.rows import DagRunRow
 
@@ -43,6 +44,7 @@ def test_the_driver_reads_what_sqlalchemy_reads(sql_backend: SqlBackend) -> None
             listing.RunFilters("one", False, False, False, ()),
             (("id", False),),
             True,
+            False,
         )
         params = {"dag_id": "etl", "limit": 3, "offset": 1}
         through_driver = read_rows(session, statements.page, params)
@@ -72,3 +74,23 @@ def test_a_failed_read_raises_as_sqlalchemy_would(postgres_backend: SqlBackend) 
         session.rollback()
         # The connection serves the next read.
         assert read_rows(session, select(literal_column("2")), {})[0][0] == 2
+
+
+def test_a_page_reads_a_users_identity_with_its_runs(sql_backend: SqlBackend) -> None:
+    _add_runs(sql_backend, 3)
+    with sql_backend.sessions.begin() as session:
+        user = user_repo.create_user(
+            session=session, username="ana", password_hash="x", role="Viewer", now=NOW
+        )
+        user_id = user.id
+    with sql_backend.sessions() as session:
+        page = listing.list_dag_run_page(
+            session=session, dag_ids={"etl"}, limit=2, identity_of=user_id
+        )
+        assert (len(page.rows), page.total) == (2, 3)
+        assert page.identity == (user_id, "ana", "Viewer", True, 0)
+        unknown = listing.list_dag_run_page(session=session, dag_ids={"etl"}, identity_of=999)
+        assert unknown.identity is None and unknown.total == 3
+        # A page without runs cannot carry it.
+        empty = listing.list_dag_run_page(session=session, dag_ids={"none"}, identity_of=user_id)
+        assert (empty.rows, empty.total, empty.identity) == ([], 0, None)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -40,6 +40,7 @@ from tradewind.api.loop_database import LoopDatabase
 from tradewind.config import Settings
 from tradewind.server.specs import SessionFactory, SpecCache
 from tradewind.storage.repos import users as user_repo
+from tradewind.storage.repos.users import UserIdentity
 from tradewind.storage.rows import UserRow
 
 
@@ -131,30 +132,51 @@ def login(
     return _verified_row(state, session, username, password, address)[1]
 
 
-def active_user(session: Session, user_id: int, token_version: int) -> AuthUser | None:
-    """The user, if it still exists, is active and has this ``token_version``.
+class Credentials(NamedTuple):
+    """Who checked credentials (a token, or Basic credentials remembered) say the caller is."""
 
-    Read for every request, not cached: a new password, or a disabled or deleted user,
-    takes effect at once, on every API worker.
-    """
-    row = user_repo.get_user_identity(session=session, user_id=user_id)
-    if row is None or row.token_version != token_version:
+    user_id: int
+    token_version: int
+    #: The username Basic credentials gave; None for a token.
+    username: str | None = None
+
+
+def user_of(identity: UserIdentity | None, credentials: Credentials) -> AuthUser | None:
+    """The caller, if the user ``identity`` shows (read for this request) still exists, is
+    active, has the credentials' ``token_version`` and, for Basic credentials, their name."""
+    if identity is None or identity.token_version != credentials.token_version:
         return None
-    return users.as_auth_user(row)
+    if credentials.username is not None and identity.username != credentials.username:
+        return None
+    return users.as_auth_user(identity)
+
+
+def active_user(session: Session, credentials: Credentials) -> AuthUser | None:
+    """The user of ``credentials``, read for every request (not cached): a new password, or
+    a disabled or deleted user, takes effect at once, on every API worker."""
+    identity = user_repo.get_user_identity(session=session, user_id=credentials.user_id)
+    return user_of(identity, credentials)
+
+
+def remembered_credentials(state: ApiState, username: str, password: str) -> Credentials | None:
+    """Basic credentials checked lately, as what they say of the caller."""
+    cached = state.basic_logins.get(username, password)
+    if cached is None:
+        return None
+    return Credentials(cached.user_id, cached.token_version, username)
 
 
 def remembered_user(
     state: ApiState, session: Session, username: str, password: str
 ) -> AuthUser | None:
     """The user of Basic credentials checked lately, if the user has not changed since."""
-    cached = state.basic_logins.get(username, password)
-    if cached is None:
+    credentials = remembered_credentials(state, username, password)
+    if credentials is None:
         return None
-    user = active_user(session, cached.user_id, cached.token_version)
-    if user is not None and user.username == username:
-        return user
-    state.basic_logins.forget(username, password)
-    return None
+    user = active_user(session, credentials)
+    if user is None:
+        state.basic_logins.forget(username, password)
+    return user
 
 
 def _verify_basic(
@@ -180,7 +202,7 @@ def session_cookies(request: Request) -> SessionCookies:
 def session_login(request: Request, session: Session, cookie: str) -> AuthUser:
     """The user of a session cookie, if the request may use it (see ``auth.sessions``)."""
     claims = session_cookies(request).check(cookie)
-    user = active_user(session, claims.user_id, claims.token_version)
+    user = active_user(session, Credentials(claims.user_id, claims.token_version))
     if user is None:
         raise NotAuthenticatedError(
             "The session's user is gone, disabled or has a new password; log in again at "
@@ -209,7 +231,7 @@ async def current_user(
     if bearer is not None:
         claims = state.tokens.check(bearer.credentials)
         with state.loop_db.session() as loop_session:
-            user = active_user(loop_session, claims.user_id, claims.token_version)
+            user = active_user(loop_session, Credentials(claims.user_id, claims.token_version))
         if user is None:
             raise NotAuthenticatedError(
                 "The access token's user is gone, disabled or has a new password; log in again."

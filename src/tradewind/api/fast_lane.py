@@ -5,8 +5,9 @@ routing (a scan of every route), dependency resolution and the parsing of the qu
 cost more CPU than reading the page and writing its JSON. This middleware answers such a
 request itself when it carries a bearer token or HTTP Basic credentials the app checked
 lately, with the pieces the route uses (the token check or the Basic cache, the login
-throttle, the user's lookup, ``DagRunQuery``, ``dag_run_page``), on the event loop's own
-connection.
+throttle, ``DagRunQuery``, ``dag_run_page``), on the event loop's own connection. For one
+DAG's runs the user is read in the page's own statement (``dag_run_page_for``): the whole
+request is one statement.
 
 It only ever answers with a page. Anything else (other credentials, Basic credentials not
 checked yet, a query parameter it does not know, a value the model refuses, a bad token, an
@@ -23,13 +24,12 @@ from typing import Any, get_origin
 from urllib.parse import parse_qsl
 
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tradewind.api.auth.roles import AuthUser
-from tradewind.api.deps import ApiState, active_user, remembered_user
-from tradewind.api.routers.dag_runs import DagRunQuery, dag_run_page
+from tradewind.api.deps import ApiState, Credentials, active_user, remembered_credentials
+from tradewind.api.lookups import ALL
+from tradewind.api.routers.dag_runs import DagRunQuery, dag_run_page, dag_run_page_for
 from tradewind.errors import TradewindError
 
 _PATH = re.compile(r"/api/v2/dags/([^/]+)/dagRuns")
@@ -63,26 +63,30 @@ class RunsListFastLane:
             return None
         state = self.state
         try:
+            checked = self._credentials(scope, *credentials)
+            if checked is None:
+                return None
             with state.loop_db.session() as session:
-                user = self._user(scope, session, *credentials)
-                if user is None:
-                    return None
-                return dag_run_page(state, session, user, dag_id, query)
+                if dag_id != ALL:
+                    return dag_run_page_for(state, session, checked, dag_id, query)
+                user = active_user(session, checked)
+                return None if user is None else dag_run_page(state, session, user, dag_id, query)
         except Exception:  # the app answers every error itself
             return None
 
-    def _user(self, scope: Scope, session: Session, scheme: str, value: str) -> AuthUser | None:
-        """The user of a bearer token, or of Basic credentials the app checked lately."""
+    def _credentials(self, scope: Scope, scheme: str, value: str) -> Credentials | None:
+        """What a bearer token, or Basic credentials the app checked lately, say of the
+        caller (the user is read with the page)."""
         state = self.state
         if scheme == "bearer":
             claims = state.tokens.check(value)
-            return active_user(session, claims.user_id, claims.token_version)
+            return Credentials(claims.user_id, claims.token_version)
         username, separator, password = base64.b64decode(value).decode("ascii").partition(":")
         if not separator:
             return None
         client = scope.get("client")
         state.throttle.check(username, client[0] if client else "unknown")
-        return remembered_user(state, session, username, password)
+        return remembered_credentials(state, username, password)
 
 
 def _credentials(headers: list[tuple[bytes, bytes]]) -> tuple[str, str] | None:

@@ -13,7 +13,7 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from tradewind.api.auth.roles import AuthUser, Permission
-from tradewind.api.deps import ApiState, CurrentUser, DbSession, State
+from tradewind.api.deps import ApiState, Credentials, CurrentUser, DbSession, State, user_of
 from tradewind.api.errors import error_responses, invalid_field
 from tradewind.api.fast_json import model_response
 from tradewind.api.lookups import (
@@ -117,7 +117,36 @@ def dag_run_page(
 ) -> Response:
     """The JSON response of a page of the DAG's runs (``~``: of every DAG ``user`` may read)."""
     dag_ids = readable_dag_ids(state, session, user, dag_id, must_exist=False)
-    rows, total = listing.list_dag_run_page(
+    rows, total, _ = _run_page(state, session, dag_ids, query)
+    if not rows and dag_id != ALL:
+        # A DAG's runs go when it goes: only a page without runs needs to ask if it exists.
+        require_dag(session, dag_id)
+    return run_page_response(rows, total)
+
+
+def dag_run_page_for(
+    state: ApiState, session: Session, credentials: Credentials, dag_id: str, query: DagRunQuery
+) -> Response | None:
+    """``dag_run_page`` with the caller's user read in the page's statement: one statement
+    for the whole request. None leaves the request to ``dag_run_page``: a list of every
+    DAG, a page without runs, a user gone or changed, or a DAG the user may not read."""
+    if dag_id == ALL:
+        return None
+    page = _run_page(state, session, {dag_id}, query, identity_of=credentials.user_id)
+    user = user_of(page.identity, credentials)
+    if user is None or not state.access.allows(session, user, dag_id, Permission.DAGS_READ):
+        return None
+    return run_page_response(page.rows, page.total)
+
+
+def _run_page(
+    state: ApiState,
+    session: Session,
+    dag_ids: set[str] | None,
+    query: DagRunQuery,
+    identity_of: int | None = None,
+) -> listing.RunPage:
+    return listing.list_dag_run_page(
         session=session,
         dag_ids=dag_ids,
         states=_run_states(query.state),
@@ -127,11 +156,8 @@ def dag_run_page(
         order_by=parse_order_by(query.order_by, listing.RUN_ORDER_FIELDS, default=(("id", False),)),
         limit=state.page_limit(query.limit),
         offset=query.offset,
+        identity_of=identity_of,
     )
-    if not rows and dag_id != ALL:
-        # A DAG's runs go when it goes: only a page without runs needs to ask if it exists.
-        require_dag(session, dag_id)
-    return run_page_response(rows, total)
 
 
 @router.post(
@@ -204,7 +230,7 @@ def get_list_dag_runs_batch(
     states = None
     if body.states is not None:
         states = {s for s in body.states if s is not None}
-    rows, total = listing.list_dag_run_page(
+    rows, total, _ = listing.list_dag_run_page(
         session=session,
         dag_ids=dag_ids,
         states=states,

@@ -39,6 +39,7 @@ from tradewind.contracts.states import DagRunState
 from tradewind.contracts.states import TaskInstanceState as S
 from tradewind.storage.repos.driver_reads import read_rows
 from tradewind.storage.repos.paging import OrderBy, count_rows, order_rows, within
+from tradewind.storage.repos.users import IDENTITY_COLUMNS, UserIdentity
 from tradewind.storage.rows import (
     DagRow,
     DagRunCountRow,
@@ -48,6 +49,7 @@ from tradewind.storage.rows import (
     JobRow,
     TaskInstanceRow,
     TaskTryRow,
+    UserRow,
 )
 
 
@@ -372,14 +374,26 @@ def _kept_run_count(filters: RunFilters) -> Select[*tuple[Any, ...]]:
 class RunPageStatements(NamedTuple):
     total: Select[*tuple[Any, ...]]
     page: Select[*tuple[Any, ...]]
-    #: Whether each row of the page ends with the total (when it is a kept count, which
-    #: costs next to nothing: one statement fewer for a full page).
+    #: Whether each row of the page has the total after ``RUN_VIEW_FIELDS`` (when it is a
+    #: kept count, which costs next to nothing: one statement fewer for a full page).
     counted: bool
+
+
+class RunPage(NamedTuple):
+    #: Each row starts with ``RUN_VIEW_FIELDS`` (and may have more fields after them).
+    rows: Sequence[Any]
+    total: int
+    #: The user ``identity_of`` named, when asked for, the page has rows and the user exists.
+    identity: UserIdentity | None = None
 
 
 @functools.lru_cache(maxsize=128)
 def _run_page_statements(
-    dialect: str, filters: RunFilters, order_by: tuple[tuple[str, bool], ...], limited: bool
+    dialect: str,
+    filters: RunFilters,
+    order_by: tuple[tuple[str, bool], ...],
+    limited: bool,
+    with_identity: bool,
 ) -> RunPageStatements:
     """The count and the page of runs for one shape of filters and ordering.
 
@@ -392,13 +406,17 @@ def _run_page_statements(
         page = page.limit(bindparam("limit"))
     page = page.offset(bindparam("offset"))
     if filters.states or filters.run_types or filters.run_id_pattern or filters.bounds:
-        return RunPageStatements(
-            select(func.count()).select_from(DagRunRow).where(*where), page, counted=False
+        count = select(func.count()).select_from(DagRunRow).where(*where)
+        counted = False
+    else:
+        count = _kept_run_count(filters)
+        page = page.add_columns(count.scalar_subquery().label("total_entries"))
+        counted = True
+    if with_identity:
+        page = page.add_columns(*IDENTITY_COLUMNS).outerjoin(
+            UserRow, UserRow.id == bindparam("identity_of")
         )
-    count = _kept_run_count(filters)
-    return RunPageStatements(
-        count, page.add_columns(count.scalar_subquery().label("total_entries")), counted=True
-    )
+    return RunPageStatements(count, page, counted)
 
 
 def list_dag_run_page(
@@ -412,12 +430,13 @@ def list_dag_run_page(
     order_by: OrderBy = (("id", False),),
     limit: int | None = None,
     offset: int = 0,
-) -> tuple[Sequence[Any], int]:
+    identity_of: int | None = None,
+) -> RunPage:
     """Runs matching every filter; ``dag_ids`` None means the runs of every DAG.
 
-    Each row starts with ``RUN_VIEW_FIELDS`` (and may have more fields after them). The
-    count is left out when the page shows where the matches end (a page shorter than
-    ``limit``).
+    The count is left out when the page shows where the matches end (a page shorter than
+    ``limit``). ``identity_of`` reads that user's identity in the page's statement (for a
+    request that checks its credentials and reads the page in one statement).
     """
     filters = RunFilters(
         dag_ids=None if dag_ids is None else "one" if len(dag_ids) == 1 else "several",
@@ -427,7 +446,11 @@ def list_dag_run_page(
         bounds=tuple((bound.field, bound.op) for bound in bounds),
     )
     total, page, counted = _run_page_statements(
-        session.get_bind().dialect.name, filters, (*order_by, ("id", False)), limit is not None
+        session.get_bind().dialect.name,
+        filters,
+        (*order_by, ("id", False)),
+        limit is not None,
+        identity_of is not None,
     )
     params: dict[str, Any] = {
         "dag_id": next(iter(dag_ids or ()), None),
@@ -437,15 +460,20 @@ def list_dag_run_page(
         "run_id_pattern": f"%{run_id_pattern}%",
         "limit": limit,
         "offset": offset,
+        "identity_of": identity_of,
         **{f"bound_{number}": bound.value for number, bound in enumerate(bounds)},
     }
     # Not through the ORM, whose handling of the rows costs more than the page query itself.
     rows = read_rows(session, page, params)
+    extra = len(RUN_VIEW_FIELDS) + counted
+    identity = None
+    if identity_of is not None and rows and rows[0][extra] is not None:
+        identity = UserIdentity(*rows[0][extra:])
     if (limit is None or len(rows) < limit) and (rows or offset == 0):
-        return rows, offset + len(rows)
+        return RunPage(rows, offset + len(rows), identity)
     if counted and rows:
-        return rows, int(rows[0][-1])
-    return rows, int(session.connection().scalar(total, params) or 0)
+        return RunPage(rows, int(rows[0][len(RUN_VIEW_FIELDS)]), identity)
+    return RunPage(rows, int(session.connection().scalar(total, params) or 0), identity)
 
 
 @functools.cache

@@ -44,9 +44,15 @@ def get_user(*, session: Session, user_id: int) -> UserRow | None:
     return session.get(UserRow, user_id)
 
 
-_IDENTITY = select(
-    UserRow.id, UserRow.username, UserRow.role, UserRow.is_active, UserRow.token_version
-).where(UserRow.id == bindparam("user_id"))
+#: What checking a request's credentials needs of a user, in :class:`UserIdentity`'s order.
+IDENTITY_COLUMNS = (
+    UserRow.id,
+    UserRow.username,
+    UserRow.role,
+    UserRow.is_active,
+    UserRow.token_version,
+)
+_IDENTITY = select(*IDENTITY_COLUMNS).where(UserRow.id == bindparam("user_id"))
 
 
 class UserIdentity(NamedTuple):
