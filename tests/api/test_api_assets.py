@@ -243,7 +243,9 @@ def test_a_producing_tasks_event_is_listed_with_its_source(lake: Api) -> None:
         run["dag_run_id"],
     )
     assert event["asset_id"] == _ids(lake)["s3://lake/raw"]
-    assert event["created_dagruns"] == []
+    # The consumer's run may or may not exist yet: the scheduler step that finished the
+    # producer's run may have stopped before the one that starts asset-triggered runs.
+    assert {created["dag_id"] for created in event["created_dagruns"]} <= {"consumer"}
     # A run not triggered by assets consumed none.
     upstream = lake.ok(
         "GET", f"/api/v2/dags/producer/dagRuns/{run['dag_run_id']}/upstreamAssetEvents"
