@@ -52,7 +52,7 @@ def test_workers_start_with_a_key_made_before_them(
     result = CliRunner().invoke(main.cli, ["api-server", "--port", "9998", "--workers", "3"])
     assert result.exit_code == 0, result.output
     assert served == {"host": "127.0.0.1", "port": 9998, "workers": 3, "key_existed": True}
-    app = api_workers.worker_app()
+    app = api_workers.worker_config("127.0.0.1", 9998).app
     assert "/api/v2/dags/{dag_id}/dagRuns" in app.openapi()["paths"]
 
 

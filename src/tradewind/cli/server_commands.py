@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 import gc
-import signal
 import sys
 import threading
 from pathlib import Path
-from types import FrameType
 
 import click
-
-
-def _stop_on_signals() -> threading.Event:
-    stop = threading.Event()
-
-    def request_stop(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-    return stop
 
 
 @click.command()
@@ -42,6 +29,7 @@ def scheduler() -> None:
     from tradewind.config import load_settings
     from tradewind.logging import configure_logging
     from tradewind.server.assembly import build_scheduler, open_database
+    from tradewind.server.signals import stop_on_signals
     from tradewind.storage.migrate import check
 
     configure_logging()
@@ -49,7 +37,7 @@ def scheduler() -> None:
     engine, factory = open_database(settings)
     if not check(engine):
         raise click.ClickException("The database is not up to date; run `tradewind db migrate`.")
-    stop = _stop_on_signals()
+    stop = stop_on_signals()
     runner = build_scheduler(settings, factory)
     runner.executor.start()
     gc.freeze()  # what start-up built lives as long as the process: no full collection walks it
@@ -71,6 +59,7 @@ def dag_processor(dags_folder: Path | None) -> None:
     from tradewind.config import load_settings
     from tradewind.logging import configure_logging
     from tradewind.server.assembly import build_dag_processor, dags_folders, open_database
+    from tradewind.server.signals import stop_on_signals
     from tradewind.storage.migrate import check
 
     configure_logging()
@@ -79,7 +68,7 @@ def dag_processor(dags_folder: Path | None) -> None:
     if not check(engine):
         raise click.ClickException("The database is not up to date; run `tradewind db migrate`.")
     processor = build_dag_processor(settings, factory, folders=dags_folders(settings, dags_folder))
-    processor.run(_stop_on_signals())
+    processor.run(stop_on_signals())
 
 
 @click.command("api-server")

@@ -24,18 +24,17 @@ import errno
 import logging
 import multiprocessing
 import os
-import signal
 import socket
 import threading
 import time
 from collections.abc import Callable
 from multiprocessing.process import BaseProcess
-from types import FrameType
 from typing import Any
 
 import uvicorn
 
-from tradewind.server.api_process import listening_socket
+from tradewind.server.api_process import listening_socket, uvicorn_config
+from tradewind.server.signals import stop_on_signals
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +81,8 @@ class SharedLoads:
             time.sleep(_DEFER_STEP)
 
 
-def worker_app() -> Any:
-    """The API app of one worker, from the environment's settings."""
-    from tradewind.api.app import create_app
+def worker_config(host: str, port: int) -> uvicorn.Config:
+    """The server and app of one worker, from the environment's settings."""
     from tradewind.config import load_settings
     from tradewind.logging import configure_logging
     from tradewind.server.assembly import open_database
@@ -92,7 +90,7 @@ def worker_app() -> Any:
     configure_logging()
     settings = load_settings()
     _, factory = open_database(settings)
-    return create_app(settings, factory)
+    return uvicorn_config(settings, factory, host, port)
 
 
 class _Acceptor:
@@ -218,9 +216,7 @@ class _BalancedServer(uvicorn.Server):
 
 def _serve_worker(listener: socket.socket, slots: Any, number: int) -> None:
     """Worker ``number``: its own app, serving connections from the shared socket."""
-    config = uvicorn.Config(
-        worker_app(), log_level="warning", access_log=False, lifespan="off", server_header=False
-    )
+    config = worker_config(*listener.getsockname()[:2])
     _BalancedServer(config, SharedLoads(slots, number)).run(sockets=[listener])
 
 
@@ -229,14 +225,7 @@ def serve_workers(host: str, port: int, workers: int) -> None:
     listener = listening_socket(host, port)
     listener.listen(2048)
     context = multiprocessing.get_context("spawn")
-    stop = threading.Event()
-
-    def request_stop(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-
+    stop = stop_on_signals()
     slots = context.Array("i", [_NOT_SERVING] * workers, lock=False)
 
     def start(number: int) -> BaseProcess:
