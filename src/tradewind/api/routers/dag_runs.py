@@ -127,11 +127,10 @@ def dag_run_page(
 def dag_run_page_for(
     state: ApiState, session: Session, credentials: Credentials, dag_id: str, query: DagRunQuery
 ) -> Response | None:
-    """``dag_run_page`` with the caller's user read in the page's statement: one statement
-    for the whole request. None leaves the request to ``dag_run_page``: a list of every
-    DAG, a page without runs, a user gone or changed, or a DAG the user may not read."""
-    if dag_id == ALL:
-        return None
+    """``dag_run_page`` of one DAG (not ``~``) with the caller's user read in the page's
+    statement: one statement for the whole request. None leaves the request to
+    ``dag_run_page``: a page without runs, a user gone or changed, or a DAG the user may
+    not read."""
     page = _run_page(state, session, {dag_id}, query, identity_of=credentials.user_id)
     user = user_of(page.identity, credentials)
     if user is None or not state.access.allows(session, user, dag_id, Permission.DAGS_READ):
